@@ -1,0 +1,234 @@
+"""Column mappings: how one agency's export is brought into the exchange standard.
+
+A mapping is a small YAML file, validated on load (every problem reported at once, each naming
+the key), that says for each standard table which file feeds it and how each standard column is
+made from the export: renamed from a column, a constant, values translated (``Female -> F``),
+dates re-read from a local format, a full name split. The mapping becomes SQL expressions over the
+staged file; it never edits the export. See ``docs/ingest.md`` and the examples in ``mappings/``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from .. import standard
+from ..errors import ConfigError, MissingColumnError
+
+__all__ = ["ColumnSpec", "Mapping", "TableMapping", "column_expressions_sql", "load_mapping"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnSpec(_Strict):
+    """How one standard column is made: from a column or a constant, then optionally transformed."""
+
+    from_: str | None = None
+    constant: str | None = None
+    values: dict[str, str | None] | None = None  # translate recorded values; others kept as they are
+    date_format: str | None = None  # strptime format of the export, e.g. "%d/%m/%Y"
+    case: Literal["upper", "lower"] | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rename_from(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"from_": data}
+        if isinstance(data, dict) and "from" in data:
+            data = dict(data)
+            data["from_"] = data.pop("from")
+        return data
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> ColumnSpec:
+        if (self.from_ is None) == (self.constant is None):
+            raise ValueError("give exactly one of 'from' (a column of the export) or 'constant'")
+        return self
+
+    @field_validator("date_format")
+    @classmethod
+    def _valid_format(cls, v: str | None) -> str | None:
+        if v is not None:
+            if "%" not in v:
+                raise ValueError(f"'{v}' is not a strptime format (e.g. %d/%m/%Y)")
+            try:
+                datetime.now().strftime(v)
+            except ValueError as exc:
+                raise ValueError(f"'{v}' is not a valid strptime format ({exc})") from exc
+        return v
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _stringify(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {str(k): (None if val is None else str(val)) for k, val in v.items()}
+        return v
+
+
+class SplitName(_Strict):
+    """Split one full-name column into forename, middle names and surname."""
+
+    from_: str
+    surname_first: bool = False  # "SMITH, John Paul" or "Smith John"
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rename_from(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "from" in data:
+            data = dict(data)
+            data["from_"] = data.pop("from")
+        return data
+
+
+class TableMapping(_Strict):
+    """Which file feeds a standard table, and how its columns are made."""
+
+    file: str = "*"  # glob on the file name
+    columns: dict[str, ColumnSpec] = {}
+    split_name: SplitName | None = None
+    # One row per crime *and person* repeats the crime: identical repeats of an id are expected and
+    # counted as unchanged rather than quarantined as duplicates.
+    repeats: Literal["quarantine", "identical"] = "quarantine"
+
+
+class Mapping(_Strict):
+    """A whole mapping file."""
+
+    mapping_version: Literal[1] = 1
+    name: str
+    description: str = ""
+    tables: dict[str, TableMapping]
+
+    @model_validator(mode="after")
+    def _known_tables_and_columns(self) -> Mapping:
+        for tname, tm in self.tables.items():
+            if tname not in standard.TABLE_NAMES:
+                raise ValueError(f"tables.{tname}: not a table of the standard ({', '.join(standard.TABLE_NAMES)})")
+            names = set(standard.table(tname).names)
+            for col in tm.columns:
+                if col not in names:
+                    raise ValueError(f"tables.{tname}.columns.{col}: not a column of {tname}")
+            if tm.split_name and tname != "persons":
+                raise ValueError(f"tables.{tname}.split_name: only persons have names to split")
+        return self
+
+    def tables_for(self, file_name: str) -> list[str]:
+        """The standard tables that a file of this name feeds, in load order."""
+        return [t for t in standard.TABLE_NAMES if t in self.tables and fnmatch.fnmatch(file_name, self.tables[t].file)]
+
+
+def _loc(err: Any) -> str:
+    return ".".join(str(p) for p in err.get("loc", ()) if p not in ("from_",)) or "(top)"
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """Load and validate a mapping file; a ConfigError lists every problem, each naming its key."""
+    p = Path(path)
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read mapping ({exc})") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise ConfigError(f"{p}: {where}not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{p}: a mapping must be a YAML mapping with keys name and tables")
+    try:
+        return Mapping.model_validate(doc)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            msg = str(err.get("msg", "")).removeprefix("Value error, ")
+            problems.append(f"{_loc(err)}: {msg}")
+        raise ConfigError(f"{p}: " + "; ".join(problems)) from exc
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _spec_sql(spec: ColumnSpec, file_columns: set[str], display: str, target: str) -> str:
+    if spec.constant is not None:
+        expr = _lit(spec.constant)
+    else:
+        assert spec.from_ is not None
+        if spec.from_ not in file_columns:
+            raise MissingColumnError(f"{display}: column '{spec.from_}' (mapped to {target}) is missing")
+        expr = f"NULLIF(trim({_q(spec.from_)}), '')"
+    if spec.case == "upper":
+        expr = f"upper({expr})"
+    elif spec.case == "lower":
+        expr = f"lower({expr})"
+    if spec.values:
+        cases = " ".join(
+            f"WHEN {_lit(k)} THEN {'NULL' if v is None else _lit(v)}" for k, v in spec.values.items()
+        )
+        expr = f"(CASE {expr} {cases} ELSE {expr} END)"
+    if spec.date_format:
+        # Keep the recorded text when it does not parse, so validation reports it instead of losing it.
+        expr = f"coalesce(strftime(try_strptime({expr}, {_lit(spec.date_format)}), '%Y-%m-%d'), {expr})"
+    return expr
+
+
+def _split_sql(split: SplitName, part: str) -> str:
+    col = _q(split.from_)
+    if split.surname_first:
+        # "SMITH, John Paul": surname before the comma; without a comma, the first word.
+        norm = f"regexp_replace(trim({col}), '\\s+', ' ', 'g')"
+        surname = f"NULLIF(trim(CASE WHEN contains({norm}, ',') THEN split_part({norm}, ',', 1) ELSE split_part({norm}, ' ', 1) END), '')"
+        rest = f"trim(CASE WHEN contains({norm}, ',') THEN substr({norm}, strpos({norm}, ',') + 1) ELSE substr({norm}, length(split_part({norm}, ' ', 1)) + 2) END)"
+        words = f"string_split({rest}, ' ')"
+        fore = f"NULLIF({words}[1], '')"
+        middle = f"NULLIF(array_to_string({words}[2:], ' '), '')"
+        return {"surname": surname, "forename": fore, "middle_names": middle}[part]
+    words = f"string_split(regexp_replace(trim({col}), '\\s+', ' ', 'g'), ' ')"
+    return {
+        "forename": f"NULLIF({words}[1], '')",
+        "surname": f"CASE WHEN len({words}) > 1 THEN {words}[-1] END",
+        "middle_names": f"CASE WHEN len({words}) > 2 THEN array_to_string({words}[2:len({words}) - 1], ' ') END",
+    }[part]
+
+
+def column_expressions_sql(
+    table_name: str, file_columns: list[str], display: str, tm: TableMapping | None = None
+) -> dict[str, str]:
+    """Standard column → SQL expression over the staged file.
+
+    Without a mapping (or for columns it does not mention) a standard column is read from the file
+    column of the same name. A required column with no source raises MissingColumnError naming the
+    file and the column.
+    """
+    schema = standard.table(table_name)
+    have = set(file_columns)
+    out: dict[str, str] = {}
+    for f in schema.fields:
+        spec = tm.columns.get(f.name) if tm else None
+        if spec is not None:
+            out[f.name] = _spec_sql(spec, have, display, f.name)
+        elif tm and tm.split_name and f.name in ("forename", "middle_names", "surname"):
+            if tm.split_name.from_ not in have:
+                raise MissingColumnError(f"{display}: column '{tm.split_name.from_}' (split into names) is missing")
+            out[f.name] = _split_sql(tm.split_name, f.name)
+        elif f.name in have:
+            out[f.name] = f"NULLIF(trim({_q(f.name)}), '')" if f.name != "text" else f"NULLIF({_q(f.name)}, '')"
+        elif f.required:
+            raise MissingColumnError(f"{display}: required column '{f.name}' of {table_name} is missing")
+        else:
+            out[f.name] = "CAST(NULL AS VARCHAR)"
+    return out

@@ -1,0 +1,286 @@
+"""Read one file into a staging table of text columns, keeping every row accounted for.
+
+Every reader produces the same thing: a temporary DuckDB table whose columns are the file's own
+column names, all VARCHAR (values exactly as recorded, empty = NULL), plus ``_row``, the row's
+line in the file (header = line 1), and a list of rows that could not be read at all (wrong field
+count, undecodable bytes), each with its line, column and reason. Interpretation of the values
+(mapping, validation) happens later, in SQL, on the staging table.
+
+CSV is read by DuckDB itself for speed; JSON Lines and XLSX through Python, streamed in batches.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ..errors import InputError
+from .discover import SourceFile
+
+__all__ = ["Reject", "StagedFile", "stage_file"]
+
+BATCH = 50_000
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A row that could not be read: where it is and why."""
+
+    row: int
+    column: str | None
+    reason: str
+    raw: str
+
+
+@dataclass
+class StagedFile:
+    table: str  # staging table name
+    columns: list[str]  # the file's columns, as named in the file
+    rejects: list[Reject]
+    rows: int  # rows read into staging (good rows)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _check_header(names: list[str], display: str) -> list[str]:
+    cleaned = [n.strip().lstrip("\ufeff").strip() for n in names]
+    if not cleaned or all(not n for n in cleaned):
+        raise InputError(f"{display}: line 1: no header row")
+    seen: set[str] = set()
+    for i, n in enumerate(cleaned, start=1):
+        if not n:
+            raise InputError(f"{display}: line 1: column {i} has no name")
+        if n in seen:
+            raise InputError(f"{display}: line 1: column '{n}' appears twice")
+        if n.startswith("_"):
+            raise InputError(f"{display}: line 1: column '{n}': names starting with '_' are reserved")
+        seen.add(n)
+    return cleaned
+
+
+def _read_header(path: Path, display: str) -> list[str]:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 20)
+    except OSError as exc:
+        raise InputError(f"{display}: cannot read ({exc})") from exc
+    if not head.strip():
+        raise InputError(f"{display}: the file is empty")
+    if b"\x00" in head:
+        raise InputError(f"{display}: this is not a text file (it contains NUL bytes): expected CSV")
+    text = head.decode("utf-8", errors="replace")
+    try:
+        first = next(csv.reader(io.StringIO(text)))
+    except (csv.Error, StopIteration) as exc:
+        raise InputError(f"{display}: line 1: cannot read the header row ({exc})") from exc
+    return _check_header(first, display)
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> StagedFile:
+    header = _read_header(src.path, src.display)
+    columns = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in header) + "}"
+    rej = f"{name}_rej"
+    try:
+        con.execute(
+            f"""CREATE TEMP TABLE {name}_tmp AS SELECT * FROM read_csv({_lit(str(src.path))},
+                header = true, auto_detect = false, columns = {columns}, delim = ',', quote = '"',
+                escape = '"', ignore_errors = true, store_rejects = true, rejects_table = '{rej}',
+                rejects_scan = '{rej}_scan', max_line_size = 10000000, strict_mode = true)"""
+        )
+        rejects_raw = con.execute(
+            f"SELECT line, column_name, error_type, csv_line, error_message FROM {rej} ORDER BY line"
+        ).fetchall()
+        con.execute(f"DROP TABLE IF EXISTS {rej}")
+        con.execute(f"DROP TABLE IF EXISTS {rej}_scan")
+    except duckdb.Error as exc:
+        raise InputError(f"{src.display}: cannot read as CSV ({_first_line(exc)})") from exc
+    # Several errors can be reported for one line; the row is rejected once.
+    rejects: list[Reject] = []
+    seen: set[int] = set()
+    for line, column, etype, raw, message in rejects_raw:
+        if line in seen:
+            continue
+        seen.add(int(line))
+        reason = {
+            "TOO MANY COLUMNS": f"wrong field count: {message}",
+            "MISSING COLUMNS": f"wrong field count: {message}",
+            "INVALID ENCODING": "bytes that are not UTF-8",
+            "INVALID UNICODE": "bytes that are not UTF-8",
+            "UNQUOTED VALUE": f"broken quoting: {message}",
+            "LINE SIZE OVER MAXIMUM": "a field is larger than 10 MB",
+        }.get(str(etype), f"{str(etype).lower()}: {message}")
+        rejects.append(Reject(int(line), column, reason, str(raw or "")[:10_000]))
+    # Line numbers of good rows: the k-th good row sits after k data lines, the header and every
+    # rejected line before it. Rejected lines are few, so an ASOF join maps them cheaply.
+    by_position: dict[int, int] = {}
+    for i, r in enumerate(sorted(rejects, key=lambda r: r.row)):
+        by_position[r.row - i - 2] = i + 1  # consecutive rejects share a position: keep the last
+    gaps = sorted(by_position.items())
+    con.execute(f"CREATE TEMP TABLE {name}_gaps (good_before BIGINT, skipped BIGINT)")
+    if gaps:
+        con.executemany(f"INSERT INTO {name}_gaps VALUES (?, ?)", gaps)
+    cols = ", ".join(f"t.{_q(c)}" for c in header)
+    con.execute(
+        f"""CREATE TEMP TABLE {name} AS
+            WITH t AS (SELECT *, rowid - (SELECT min(rowid) FROM {name}_tmp) AS _k FROM {name}_tmp)
+            SELECT {cols}, t._k + 2 + coalesce(g.skipped, 0) AS _row
+            FROM t ASOF LEFT JOIN {name}_gaps g ON t._k >= g.good_before ORDER BY t._k"""
+    )
+    con.execute(f"DROP TABLE {name}_tmp")
+    con.execute(f"DROP TABLE {name}_gaps")
+    rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+    return StagedFile(name, header, rejects, int(rows))
+
+
+def _stage_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> StagedFile:
+    try:
+        desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(src.path))})").fetchall()
+    except duckdb.Error as exc:
+        raise InputError(f"{src.display}: cannot read as Parquet ({_first_line(exc)})") from exc
+    header = _check_header([d[0] for d in desc], src.display)
+    cols = ", ".join(
+        f"NULLIF(CAST({_q(d[0])} AS VARCHAR), '') AS {_q(h)}" for d, h in zip(desc, header, strict=True)
+    )
+    con.execute(
+        f"""CREATE TEMP TABLE {name} AS SELECT {cols}, (file_row_number + 2)::BIGINT AS _row
+            FROM read_parquet({_lit(str(src.path))}, file_row_number = true)"""
+    )
+    rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+    return StagedFile(name, header, [], int(rows))
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    text = str(value)
+    return text if text != "" else None
+
+
+class _BatchWriter:
+    """Collects rows of text into Arrow batches appended to the staging table."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, name: str, columns: list[str]) -> None:
+        self.con, self.name, self.columns = con, name, columns
+        self.buf: list[list[str | None]] = []
+        self.count = 0
+        cols = ", ".join(f"{_q(c)} VARCHAR" for c in columns)
+        con.execute(f"CREATE TEMP TABLE {name} ({cols}, _row BIGINT)")
+
+    def add(self, values: list[str | None], row: int) -> None:
+        self.buf.append([*values, str(row)])
+        if len(self.buf) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buf:
+            return
+        arrays = [pa.array([r[i] for r in self.buf], pa.string()) for i in range(len(self.columns))]
+        arrays.append(pa.array([int(r[-1] or 0) for r in self.buf], pa.int64()))
+        batch = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
+        self.con.register("_batch", batch)
+        self.con.execute(f"INSERT INTO {self.name} SELECT * FROM _batch")
+        self.con.unregister("_batch")
+        self.count += len(self.buf)
+        self.buf = []
+
+
+def _stage_jsonl(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> StagedFile:
+    rejects: list[Reject] = []
+    records: list[tuple[int, dict[str, Any]]] = []
+    columns: dict[str, None] = {}
+    try:
+        fh = src.path.open("rb")
+    except OSError as exc:
+        raise InputError(f"{src.display}: cannot read ({exc})") from exc
+    with fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                rejects.append(Reject(lineno, None, "bytes that are not UTF-8", raw[:10_000].decode("utf-8", "replace")))
+                continue
+            except ValueError as exc:
+                rejects.append(Reject(lineno, None, f"not a JSON object ({exc})", raw[:10_000].decode("utf-8", "replace")))
+                continue
+            if not isinstance(obj, dict):
+                rejects.append(Reject(lineno, None, "not a JSON object", raw[:10_000].decode("utf-8", "replace")))
+                continue
+            for k in obj:
+                columns.setdefault(str(k))
+            records.append((lineno, obj))
+    if not records and not rejects:
+        raise InputError(f"{src.display}: the file is empty")
+    header = _check_header(list(columns), src.display) if columns else []
+    writer = _BatchWriter(con, name, header)
+    for lineno, obj in records:
+        writer.add([_text(obj.get(c)) for c in columns], lineno)
+    writer.flush()
+    return StagedFile(name, header, rejects, writer.count)
+
+
+def _stage_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> StagedFile:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(src.path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        raise InputError(f"{src.display}: cannot read as XLSX ({_first_line(exc)})") from exc
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    try:
+        first = next(rows)
+    except StopIteration as exc:
+        raise InputError(f"{src.display}: the sheet is empty") from exc
+    header = _check_header([str(v) if v is not None else "" for v in first], src.display)
+    writer = _BatchWriter(con, name, header)
+    rejects: list[Reject] = []
+    width = len(header)
+    for lineno, values in enumerate(rows, start=2):
+        cells = [_text(v) for v in values]
+        if all(c is None for c in cells):
+            continue
+        extra = [c for c in cells[width:] if c is not None]
+        if extra:
+            rejects.append(Reject(lineno, None, f"wrong field count: {width + len(extra)} values for {width} columns",
+                                  "\t".join(c or "" for c in cells)[:10_000]))
+            continue
+        writer.add((cells + [None] * width)[:width], lineno)
+    writer.flush()
+    book.close()
+    return StagedFile(name, header, rejects, writer.count)
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> StagedFile:
+    """Read ``src`` into temporary table ``name``; raise InputError when the file as a whole is unreadable."""
+    reader = {"csv": _stage_csv, "parquet": _stage_parquet, "jsonl": _stage_jsonl, "xlsx": _stage_xlsx}.get(src.format)
+    if reader is None:
+        raise InputError(f"{src.display}: unsupported format '{src.format}'")
+    return reader(con, src, name)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [ln for ln in str(exc).strip().splitlines() if ln.strip()]
+    return lines[0][:300] if lines else type(exc).__name__

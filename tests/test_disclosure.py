@@ -1,0 +1,61 @@
+"""Disclosure control: nothing small shows, nothing hidden can be worked out from totals."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clearpicture.disclosure import DisclosureRule, protect_count, protect_table
+
+grids = st.integers(1, 6).flatmap(
+    lambda ncols: st.lists(st.lists(st.integers(0, 60), min_size=ncols, max_size=ncols), min_size=1, max_size=8)
+)
+
+
+def _table(grid: list[list[int]]) -> tuple[list[dict[str, object]], list[str]]:
+    cols = [f"c{j}" for j in range(len(grid[0]))]
+    rows = [{"area": f"a{i}", **dict(zip(cols, r, strict=True))} for i, r in enumerate(grid)]
+    return rows, cols
+
+
+@given(grids)
+def test_no_count_under_threshold_appears(grid: list[list[int]]) -> None:
+    rows, cols = _table(grid)
+    out = protect_table(rows, cols, ["area"])
+    for r in out.rows:
+        for c in cols:
+            assert r[c] is None or (r[c] >= 10 and r[c] % 5 == 0)
+    for total in out.column_totals.values():
+        assert total is None or total >= 10
+
+
+@given(grids)
+def test_no_line_has_a_single_hidden_cell(grid: list[list[int]]) -> None:
+    rows, cols = _table(grid)
+    out = protect_table(rows, cols, ["area"])
+    if len(cols) > 1:
+        for r in out.rows:
+            assert sum(r[c] is None for c in cols) != 1
+    if len(rows) > 1:
+        for c in cols:
+            assert sum(r[c] is None for r in out.rows) != 1
+
+
+def test_secondary_suppression_hides_the_smallest_other_cell() -> None:
+    rows = [{"area": "a", "n": 3}, {"area": "b", "n": 40}, {"area": "c", "n": 12}]
+    out = protect_table(rows, ["n"], ["area"])
+    assert [r["n"] for r in out.rows] == [None, 40, None]
+    assert out.column_totals["n"] == 55
+    assert "suppressed" in out.note
+
+
+def test_labels_are_kept_and_counts_rounded() -> None:
+    out = protect_table([{"area": "x", "n": 23, "m": 11}], ["n", "m"], ["area"])
+    assert out.rows == [{"area": "x", "n": 25, "m": 10}]
+    assert protect_count(9) is None and protect_count(12) == 10
+
+
+def test_rule_is_configurable() -> None:
+    rule = DisclosureRule(threshold=5, rounding=1, secondary=False)
+    out = protect_table([{"n": 4}, {"n": 7}], ["n"], rule=rule)
+    assert [r["n"] for r in out.rows] == [None, 7]
