@@ -43,10 +43,11 @@ def run(
     paths: Iterable[str | Path],
     mapping: Mapping | str | Path | None = None,
     *,
-    on_file: Callable[[str], None] | None = None,
+    on_file: Callable[[str, str], None] | None = None,
 ) -> StageResult:
     """Ingest ``paths`` into ``store``. ``result.counts`` holds ``tables`` (per-table accounting)
-    and ``errors`` (one line each for files that could not be read)."""
+    and ``errors`` (one line each for files that could not be read). ``on_file(phase, name)`` is
+    called as each file is read (phase ``reading``) and loaded (``loading``), for progress."""
     if mapping is not None and not isinstance(mapping, Mapping):
         mapping = load_mapping(mapping)
     names = [str(p) for p in paths]
@@ -58,43 +59,53 @@ def run(
             raise InputError(f"{', '.join(names)}: no files of the standard found (expected persons.csv, events.csv ...)")
         totals: dict[str, TableCounts] = {}
         errors: list[str] = []
-        with store.run("ingest", params) as result:
-            for i, src in enumerate(files):
-                if on_file:
-                    on_file(src.display)
-                targets = mapping.tables_for(src.path.name) if mapping else ([src.table] if src.table else [])
-                if not targets:
-                    continue
-                staged_name = f"stg_{i}"
-                try:
-                    staged = stage_file(store.con, src, staged_name)
-                    plans = [
-                        (t, column_expressions_sql(t, staged.columns, src.display,
-                                                   mapping.tables.get(t) if mapping else None))
-                        for t in targets
-                    ]
-                except InputError as exc:
-                    errors.append(str(exc))
-                    store.con.execute(f"DROP TABLE IF EXISTS {staged_name}")
-                    continue
-                for t, exprs in plans:
-                    counts = load_table(
-                        store.con, table_name=t, staged=staged_name, expressions=exprs, run_id=result.run_id,
-                        display=src.display,
-                        repeats=mapping.tables[t].repeats if mapping else "quarantine",
-                    )
-                    # Rows that could not be read at all count against every table the file feeds.
-                    counts.read += len(staged.rejects)
-                    counts.quarantined += len(staged.rejects)
-                    _quarantine_rejects(store, result.run_id, t, src, staged.rejects)
-                    store.con.execute(
-                        "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [result.run_id, src.display, t, src.format, counts.read, counts.loaded,
-                         counts.quarantined, counts.unchanged, counts.invalid_values],
-                    )
-                    totals.setdefault(t, TableCounts()).add(counts)
+        # Stage every file first, outside the transaction: a file DuckDB cannot read must not
+        # abort the transaction that loads the others.
+        staged_files = []
+        for i, src in enumerate(files):
+            targets = mapping.tables_for(src.path.name) if mapping else ([src.table] if src.table else [])
+            if not targets:
+                continue
+            if on_file:
+                on_file("reading", src.display)
+            staged_name = f"stg_{i}"
+            try:
+                staged = stage_file(store.con, src, staged_name)
+                plans = [
+                    (t, column_expressions_sql(t, staged.columns, src.display,
+                                               mapping.tables.get(t) if mapping else None))
+                    for t in targets
+                ]
+            except InputError as exc:
+                errors.append(str(exc))
                 store.con.execute(f"DROP TABLE IF EXISTS {staged_name}")
-            result.counts = {"tables": {t: c.as_dict() for t, c in totals.items()}, "errors": errors}
+                continue
+            staged_files.append((src, staged, plans))
+        try:
+            with store.run("ingest", params) as result:
+                for src, staged, plans in staged_files:
+                    if on_file:
+                        on_file("loading", src.display)
+                    for t, exprs in plans:
+                        counts = load_table(
+                            store.con, table_name=t, staged=staged.table, expressions=exprs,
+                            run_id=result.run_id, display=src.display,
+                            repeats=mapping.tables[t].repeats if mapping else "quarantine",
+                        )
+                        # Rows that could not be read at all count against every table the file feeds.
+                        counts.read += len(staged.rejects)
+                        counts.quarantined += len(staged.rejects)
+                        _quarantine_rejects(store, result.run_id, t, src, staged.rejects)
+                        store.con.execute(
+                            "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [result.run_id, src.display, t, src.format, counts.read, counts.loaded,
+                             counts.quarantined, counts.unchanged, counts.invalid_values],
+                        )
+                        totals.setdefault(t, TableCounts()).add(counts)
+                result.counts = {"tables": {t: c.as_dict() for t, c in totals.items()}, "errors": errors}
+        finally:
+            for _src, staged, _plans in staged_files:
+                store.con.execute(f"DROP TABLE IF EXISTS {staged.table}")
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -79,7 +79,8 @@ def _read_header(path: Path, display: str) -> list[str]:
         raise InputError(f"{display}: cannot read ({exc})") from exc
     if not head.strip():
         raise InputError(f"{display}: the file is empty")
-    if b"\x00" in head:
+    first_line = head.split(b"\n", 1)[0]
+    if b"\x00" in first_line or head.count(b"\x00") > len(head) // 100:
         raise InputError(f"{display}: this is not a text file (it contains NUL bytes): expected CSV")
     text = head.decode("utf-8", errors="replace")
     try:
