@@ -35,6 +35,9 @@ class ColumnSpec(_Strict):
     values: dict[str, str | None] | None = None  # translate recorded values; others kept as they are
     date_format: str | None = None  # strptime format of the export, e.g. "%d/%m/%Y"
     case: Literal["upper", "lower"] | None = None
+    # A multi-valued field recorded with another separator ("CSE; Missing"): split on it, trim each
+    # element, translate each through ``values``, and join with the standard's "|".
+    list_separator: str | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -175,14 +178,19 @@ def _spec_sql(spec: ColumnSpec, file_columns: set[str], display: str, target: st
         expr = f"upper({expr})"
     elif spec.case == "lower":
         expr = f"lower({expr})"
-    if spec.values:
-        cases = " ".join(
-            f"WHEN {_lit(k)} THEN {'NULL' if v is None else _lit(v)}" for k, v in spec.values.items()
-        )
+    cases = " ".join(
+        f"WHEN {_lit(k)} THEN {'NULL' if v is None else _lit(v)}" for k, v in (spec.values or {}).items()
+    )
+    if spec.list_separator:
+        element = f"(CASE trim(e) {cases} ELSE trim(e) END)" if cases else "trim(e)"
+        parts = f"list_transform(string_split({expr}, {_lit(spec.list_separator)}), lambda e: {element})"
+        expr = f"NULLIF(array_to_string(list_filter({parts}, lambda e: e IS NOT NULL AND e <> ''), '|'), '')"
+    elif cases:
         expr = f"(CASE {expr} {cases} ELSE {expr} END)"
     if spec.date_format:
         # Keep the recorded text when it does not parse, so validation reports it instead of losing it.
-        expr = f"coalesce(strftime(try_strptime({expr}, {_lit(spec.date_format)}), '%Y-%m-%d'), {expr})"
+        out = "%Y-%m-%dT%H:%M:%S" if "%H" in spec.date_format else "%Y-%m-%d"
+        expr = f"coalesce(strftime(try_strptime({expr}, {_lit(spec.date_format)}), '{out}'), {expr})"
     return expr
 
 
