@@ -113,6 +113,7 @@ class Store:
         try:
             if key and self.path != ":memory:":
                 self.con = duckdb.connect()
+                _load_crypto(self.con, self.path)
                 quoted = self.path.replace("'", "''")
                 mode = ", READ_ONLY" if read_only else ""
                 safe_key = key.replace("'", "''")
@@ -246,6 +247,21 @@ def open_store(path: str | os.PathLike[str], **kwargs: Any) -> Store:
     if str(path) != ":memory:" and p.parent and not p.parent.exists():
         raise StoreError(f"{path}: folder {p.parent} does not exist")
     return Store(path, **kwargs)
+
+
+def _load_crypto(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    """DuckDB writes encrypted files only with OpenSSL, which comes with its httpfs extension.
+
+    Without it DuckDB can only read encrypted files; we refuse rather than fall back to its
+    'unsafe' mode, because a workspace that claims to be encrypted must really be.
+    """
+    try:
+        con.execute("LOAD httpfs")
+    except duckdb.Error as exc:
+        raise StoreError(
+            f"{path}: encryption at rest (CLEARPICTURE_DB_KEY) needs DuckDB's httpfs extension, which is "
+            "not installed here; install it (INSTALL httpfs) or unset CLEARPICTURE_DB_KEY"
+        ) from exc
 
 
 def _first_line(exc: BaseException) -> str:
