@@ -23,6 +23,8 @@ _COMMAND_MODULES = [
     "synth",
     "ingest",
     "demo",
+    "users",
+    "audit",
 ]
 
 #: Exit code for a failure that is not one of ours (a bug): still one line, never a traceback.

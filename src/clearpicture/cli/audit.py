@@ -1,0 +1,78 @@
+"""``clearpicture audit verify|show``: check and read the section 62 log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from ..errors import InputError
+from ..security import audit
+from ..store import open_store
+from ._common import db_option, emit_json, json_option
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log of who saw or changed personal data."""
+
+
+@audit_group.command("verify")
+@db_option
+@json_option
+@click.option("--expect-head", default=None, help="The last hash recorded earlier elsewhere.")
+def verify_cmd(db: str, as_json: bool, expect_head: str | None) -> None:
+    """Exit 0 only when the log is complete and untampered."""
+    with open_store(db) as store:
+        result = audit.verify(store, expect_head=expect_head)
+    if as_json:
+        emit_json({"ok": result.ok, "rows": result.rows, "head": result.head, "problems": result.problems})
+    else:
+        for p in result.problems:
+            click.echo(f"problem: {p}", err=True)
+        click.echo(f"{'ok' if result.ok else 'FAILED'}: {result.rows} rows, head {result.head}")
+    if not result.ok:
+        raise SystemExit(1)
+
+
+def _when(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(f"--{name}: {value!r} is not an ISO date or date-time (UTC)") from exc
+
+
+@audit_group.command("show")
+@db_option
+@click.option("--user", default=None, help="Only rows by this user.")
+@click.option("--person", default=None, help="Only rows about SOURCE/ID.")
+@click.option("--since", default=None, help="From this UTC date or date-time.")
+@click.option("--until", default=None, help="Up to this UTC date or date-time.")
+@click.option("--action", default=None, type=click.Choice(list(audit.AUDIT_ACTIONS)))
+@json_option
+def show_cmd(db: str, user: str | None, person: str | None, since: str | None, until: str | None,
+             action: str | None, as_json: bool) -> None:
+    """Print log rows, oldest first (JSON Lines with --json)."""
+    who: tuple[str, str] | None = None
+    if person is not None:
+        if "/" not in person:
+            raise InputError(f"--person: {person!r} should be SOURCE/ID")
+        src, pid = person.split("/", 1)
+        who = (src, pid)
+    with open_store(db) as store:
+        rows = audit.show(store, user=user, person=who, since=_when(since, "since"),
+                          until=_when(until, "until"), action=action)
+    for r in rows:
+        if as_json:
+            emit_json(r)
+            continue
+        fields = [str(r["seq"]), r["at_utc"].isoformat(timespec="seconds") + "Z", r["actor"], r["action"],
+                  "allowed" if r["allowed"] else "REFUSED", audit.escape_text(r["what"]),
+                  "why: " + audit.escape_text(r["justification"]),
+                  "to: " + audit.escape_text(r["recipient"]) if r["recipient"] else ""]
+        click.echo("\t".join(audit.escape_text(f) for f in fields if f))
+
+
+commands: list[click.Command] = [audit_group]

@@ -1,0 +1,62 @@
+"""``clearpicture users add|list|disable``: accounts for the web application."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from ..security import local_operator
+from ..security.users import add_user, disable_user, list_users
+from ..store import open_store
+from ._common import db_option, echo_err, emit_json, json_option
+
+
+@click.group("users")
+def users() -> None:
+    """Manage web accounts (roles: admin, analyst, national)."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["admin", "analyst", "national"]))
+@click.option("--sources", default="", help="Analysts: comma-separated source codes they may see.")
+@click.option("--force", "force_code", default=None, help="Same as --sources with one code.")
+@db_option
+def add(name: str, role: str, sources: str, force_code: str | None, db: str) -> None:
+    """Add a user. The password comes from CLEARPICTURE_PASSWORD, else a prompt."""
+    password = os.environ.get("CLEARPICTURE_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True, err=True
+    )
+    scope = [s for s in sources.split(",") if s.strip()] + ([force_code] if force_code else [])
+    with open_store(db) as store:
+        actor = add_user(store, name, role, password, scope, by=local_operator())
+    echo_err(f"added {actor.username} ({actor.role}{': ' + ','.join(sorted(actor.sources)) if actor.sources else ''})")
+
+
+@users.command("list")
+@db_option
+@json_option
+def list_(db: str, as_json: bool) -> None:
+    """List users (never their passwords)."""
+    with open_store(db) as store:
+        rows = list_users(store)
+    if as_json:
+        emit_json({"users": rows})
+        return
+    for r in rows:
+        state = "active" if r["active"] else "disabled"
+        click.echo(f"{r['username']}\t{r['role']}\t{','.join(r['sources']) or '-'}\t{state}")
+
+
+@users.command("disable")
+@click.argument("name")
+@db_option
+def disable(name: str, db: str) -> None:
+    """Disable a user; their sessions end at once."""
+    with open_store(db) as store:
+        ended = disable_user(store, name, by=local_operator())
+    echo_err(f"disabled {name}; ended {ended} session(s)")
+
+
+commands: list[click.Command] = [users]

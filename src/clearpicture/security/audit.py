@@ -1,0 +1,236 @@
+"""The section 62 log (Data Protection Act 2018 Part 3): who did what to personal data, when and why.
+
+One append-only table, ``audit_log``, with a row for each collection (ingest), alteration,
+consultation (viewing personal data), disclosure (export), combination (linkage merges) and erasure,
+allowed or refused, plus ``administration`` rows for user changes. Rows are hash-chained: each
+row's hash covers its content and the previous row's hash, and ``audit_head`` holds the hash and
+number of the last row, so :func:`verify` finds any edit, deletion (tail included) or reordering.
+Someone holding the file can still rebuild the whole chain; to catch that, keep the head printed by
+``clearpicture audit verify`` somewhere else and pass it back with ``--expect-head``.
+
+Rows never hold a person's identifiers in clear: a person is named by a keyed hash (``person_ref``)
+using a key kept in the workspace, so the log survives erasure without keeping the erased person's
+details, while ``audit show --person SOURCE/ID`` can still find rows about a person it is told of.
+
+Other stages call :func:`record`. This module must not decide permissions (that is
+:mod:`.permissions`) and must never update or delete a row of ``audit_log``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..errors import InputError
+from ..store import Store
+from .permissions import Actor
+
+__all__ = [
+    "AUDIT_ACTIONS",
+    "VerifyResult",
+    "ensure_audit_tables",
+    "escape_text",
+    "person_ref",
+    "record",
+    "show",
+    "verify",
+]
+
+AUDIT_ACTIONS: tuple[str, ...] = (
+    "collection",
+    "alteration",
+    "consultation",
+    "disclosure",
+    "combination",
+    "erasure",
+    "administration",
+)
+
+_GENESIS = "0" * 64
+_KEY_NAME = "audit_subject_key"
+
+_COLUMNS = ("seq", "at_utc", "actor", "role", "action", "what", "justification", "recipient", "allowed")
+
+
+def ensure_audit_tables(store: Store) -> None:
+    """Create the log, its head and the subject key when missing (idempotent)."""
+    store.execute(
+        """CREATE TABLE IF NOT EXISTS audit_log (
+            seq BIGINT PRIMARY KEY, at_utc TIMESTAMP NOT NULL, actor VARCHAR NOT NULL, role VARCHAR,
+            action VARCHAR NOT NULL, what VARCHAR NOT NULL, justification VARCHAR, recipient VARCHAR,
+            allowed BOOLEAN NOT NULL, prev_hash VARCHAR NOT NULL, row_hash VARCHAR NOT NULL)"""
+    )
+    store.execute("CREATE TABLE IF NOT EXISTS audit_head (seq BIGINT, row_hash VARCHAR)")
+    _subject_key(store)
+
+
+def _subject_key(store: Store) -> bytes:
+    rows = store.sql("SELECT value FROM meta WHERE key = ?", [_KEY_NAME])
+    if rows:
+        return bytes.fromhex(rows[0][0])
+    key = secrets.token_hex(32)
+    store.execute("INSERT INTO meta VALUES (?, ?)", [_KEY_NAME, key])
+    return bytes.fromhex(key)
+
+
+def person_ref(store: Store, source: str, person_id: str) -> str:
+    """A stable pseudonymous name for a person record, for log rows (keyed HMAC-SHA256)."""
+    msg = json.dumps(["person", source, person_id]).encode()
+    return "p:" + hmac.new(_subject_key(store), msg, hashlib.sha256).hexdigest()[:32]
+
+
+def _actor_fields(actor: Actor | str) -> tuple[str, str | None]:
+    if isinstance(actor, Actor):
+        return actor.username, actor.role
+    return str(actor), None
+
+
+def _pseudonymise_what(store: Store, what: str | Mapping[str, Any]) -> str:
+    """Canonical JSON of ``what`` with any ``person``/``persons`` replaced by their refs."""
+    if isinstance(what, str):
+        return json.dumps(what, ensure_ascii=True)
+    doc = dict(what)
+    if "person" in doc:
+        source, pid = doc.pop("person")
+        doc["person_ref"] = person_ref(store, str(source), str(pid))
+    if "persons" in doc:
+        doc["person_refs"] = [person_ref(store, str(s), str(p)) for s, p in doc.pop("persons")]
+    return json.dumps(doc, ensure_ascii=True, sort_keys=True, default=str)
+
+
+def _row_hash(prev_hash: str, values: Sequence[Any]) -> str:
+    canonical = json.dumps(
+        [v.isoformat(timespec="microseconds") if isinstance(v, datetime) else v for v in values],
+        ensure_ascii=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256((prev_hash + "\n" + canonical).encode()).hexdigest()
+
+
+def record(
+    store: Store,
+    actor: Actor | str,
+    action: str,
+    what: str | Mapping[str, Any],
+    justification: str | None = None,
+    recipient: str | None = None,
+    allowed: bool = True,
+) -> int:
+    """Append one row to the log and return its sequence number.
+
+    ``what`` is a short description or a mapping; in a mapping, ``person: (source, id)`` and
+    ``persons: [(source, id), ...]`` are replaced by pseudonymous refs, so callers can name people
+    naturally without their identifiers landing in the log. Runs inside the caller's transaction
+    when there is one (an ingest run logs its collection atomically with the load).
+    """
+    if action not in AUDIT_ACTIONS:
+        raise InputError(f"audit: unknown action {action!r} (one of {', '.join(AUDIT_ACTIONS)})")
+    ensure_audit_tables(store)
+    username, role = _actor_fields(actor)
+    with store.transaction():
+        what_json = _pseudonymise_what(store, what)
+        head = store.sql("SELECT seq, row_hash FROM audit_head")
+        seq, prev = (int(head[0][0]) + 1, str(head[0][1])) if head else (1, _GENESIS)
+        at = datetime.now(UTC).replace(tzinfo=None)
+        values = [seq, at, username, role, action, what_json, justification, recipient, bool(allowed)]
+        row_hash = _row_hash(prev, values)
+        store.execute(
+            "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [*values, prev, row_hash]
+        )
+        store.execute("DELETE FROM audit_head")
+        store.execute("INSERT INTO audit_head VALUES (?, ?)", [seq, row_hash])
+    return seq
+
+
+@dataclass
+class VerifyResult:
+    """Outcome of :func:`verify`: ``ok`` only when the chain is whole and matches the head."""
+
+    ok: bool
+    rows: int
+    head: str
+    problems: list[str] = field(default_factory=list)
+
+
+def verify(store: Store, expect_head: str | None = None) -> VerifyResult:
+    """Walk the chain in sequence order and report every break (edit, gap, reorder, truncation)."""
+    if not store.has_table("audit_log"):
+        return VerifyResult(ok=expect_head in (None, _GENESIS), rows=0, head=_GENESIS,
+                            problems=[] if expect_head in (None, _GENESIS) else ["audit log is missing"])
+    cols = ", ".join(_COLUMNS)
+    # Each hash covers the row's own sequence number and the previous hash, so swapping rows,
+    # renumbering them or removing one breaks the chain wherever it happened.
+    rows = store.sql(f"SELECT {cols}, prev_hash, row_hash FROM audit_log ORDER BY seq")
+    problems: list[str] = []
+    prev = _GENESIS
+    for i, row in enumerate(rows, start=1):
+        values, prev_hash, row_hash = list(row[:-2]), row[-2], row[-1]
+        if values[0] != i:
+            problems.append(f"row {i}: sequence number {values[0]} where {i} was expected")
+        if prev_hash != prev:
+            problems.append(f"row {i}: does not follow the previous row (deleted or reordered rows)")
+        if _row_hash(prev_hash, values) != row_hash:
+            problems.append(f"row {i}: content does not match its hash (edited)")
+        prev = row_hash
+    head_rows = store.sql("SELECT seq, row_hash FROM audit_head") if store.has_table("audit_head") else []
+    if rows or head_rows:
+        if len(head_rows) != 1:
+            problems.append("audit head is missing or duplicated")
+        elif head_rows[0][0] != len(rows) or head_rows[0][1] != prev:
+            problems.append(
+                f"audit head says {head_rows[0][0]} rows ending {str(head_rows[0][1])[:12]}, "
+                f"the log has {len(rows)} ending {prev[:12]} (rows removed or added)"
+            )
+    if expect_head is not None and expect_head != prev:
+        problems.append(f"last hash {prev[:12]}... is not the expected head {expect_head[:12]}...")
+    return VerifyResult(ok=not problems, rows=len(rows), head=prev, problems=problems)
+
+
+def escape_text(value: object) -> str:
+    """A log value made safe to print on a terminal or in a log viewer (no control characters)."""
+    text = "" if value is None else str(value)
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+
+
+def show(
+    store: Store,
+    *,
+    user: str | None = None,
+    person: tuple[str, str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    action: str | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of the log matching every filter given, oldest first. ``what`` is parsed back from JSON."""
+    if not store.has_table("audit_log"):
+        return []
+    where: list[str] = []
+    params: list[Any] = []
+    if user is not None:
+        where.append("actor = ?")
+        params.append(user)
+    if person is not None:
+        where.append("contains(what, ?)")
+        params.append(person_ref(store, person[0], person[1]))
+    if since is not None:
+        where.append("at_utc >= ?")
+        params.append(since)
+    if until is not None:
+        where.append("at_utc <= ?")
+        params.append(until)
+    if action is not None:
+        where.append("action = ?")
+        params.append(action)
+    clause = (" WHERE " + " AND ".join(where)) if where else ""
+    rows = store.dicts(f"SELECT {', '.join(_COLUMNS)}, row_hash FROM audit_log{clause} ORDER BY seq", params)
+    for r in rows:
+        r["what"] = json.loads(r["what"])
+    return rows
