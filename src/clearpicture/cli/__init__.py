@@ -23,6 +23,7 @@ _COMMAND_MODULES = [
     "synth",
     "ingest",
     "demo",
+    "profile",
     "users",
     "audit",
 ]

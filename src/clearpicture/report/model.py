@@ -1,0 +1,78 @@
+"""What a report section is: titled prose, tables and charts, with disclosure control on tables.
+
+Sections are built by functions in :mod:`sections` from stage query functions, never from raw SQL
+scattered in templates, so the report and the dashboard show the same figures. A table declares
+which of its columns are counts; for partner audiences those pass through
+:func:`clearpicture.disclosure.protect_table` before anything is drawn or printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..disclosure import DisclosureRule, protect_table
+from ..store import Store
+
+__all__ = ["Context", "Section", "SectionTable", "register_section", "SECTIONS"]
+
+
+@dataclass
+class SectionTable:
+    """A table of a section. ``count_columns`` are protected for partner audiences."""
+
+    caption: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    count_columns: list[str] = field(default_factory=list)
+    protected_note: str | None = None
+
+    def protect(self, rule: DisclosureRule) -> SectionTable:
+        if not self.count_columns or not self.rows:
+            return self
+        labels = [c for c in self.columns if c not in self.count_columns]
+        out = protect_table(self.rows, self.count_columns, labels, rule)
+        return SectionTable(self.caption, self.columns, out.rows, self.count_columns, out.note)
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[SectionTable] = field(default_factory=list)
+    charts: list[str] = field(default_factory=list)  # inline SVG
+    caveats: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    """What every section builder receives."""
+
+    store: Store
+    audience: str  # "operational" (true counts, need-to-know) or "partner" (disclosure control)
+    rule: DisclosureRule = field(default_factory=DisclosureRule)
+    facts: dict[str, Any] = field(default_factory=dict)  # figures later sections reuse
+
+    @property
+    def partner(self) -> bool:
+        return self.audience == "partner"
+
+    def table(self, t: SectionTable) -> SectionTable:
+        """The table as this audience may see it."""
+        return t.protect(self.rule) if self.partner else t
+
+
+SectionBuilder = Callable[[Context], Section]
+
+#: Report sections in order. A force's local section registers the same way.
+SECTIONS: list[tuple[str, SectionBuilder]] = []
+
+
+def register_section(section_id: str) -> Callable[[SectionBuilder], SectionBuilder]:
+    def deco(fn: SectionBuilder) -> SectionBuilder:
+        SECTIONS.append((section_id, fn))
+        return fn
+
+    return deco
