@@ -1,0 +1,1 @@
+"""Multiple systems estimation (issue 7): placeholder replaced below."""
