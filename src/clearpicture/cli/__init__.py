@@ -26,6 +26,7 @@ _COMMAND_MODULES = [
     "profile",
     "users",
     "audit",
+    "serve",
 ]
 
 #: Exit code for a failure that is not one of ours (a bug): still one line, never a traceback.

@@ -1,0 +1,172 @@
+"""The JSON API, version 1: aggregate figures and one person's record.
+
+``GET /api/v1/summary`` gives counts any signed-in role may see. ``GET /api/v1/persons/{source}/{id}``
+gives one person record with its links, in this order of checks: 401 without a session; 403 when
+the role or source scope does not allow it (checked on the source before looking the record up,
+so guessing ids in another scope says nothing about whether they exist); 400 when no purpose is
+stated; 404 when absent. Every allowed or refused attempt, anonymous ones included, writes one
+consultation row to the audit log with who, what, and the stated purpose.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from pydantic import BaseModel
+
+from .. import standard
+from ..security import Actor, Resource, allowed, audit
+from ..security.sessions import Session
+from ..store import Store
+from .auth import Problem
+from .db import Database
+from .deps import client_id, get_db, optional_session, require_session, stated_purpose
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+_ID = Path(min_length=1, max_length=200)
+
+
+class SourceSummary(BaseModel):
+    source: str
+    name: str | None
+    kind: str | None
+    persons: int
+    events: int
+
+
+class Summary(BaseModel):
+    """Counts only: nothing that identifies a person."""
+
+    tables: dict[str, int]
+    sources: list[SourceSummary]
+    entities: int | None = None
+    groups: int | None = None
+
+
+class PersonLink(BaseModel):
+    role: str | None
+    direction: str  # "from" when the person is the link's from end
+    other_type: str | None
+    other_id: str | None
+    started_at: str | None = None
+    ended_at: str | None = None
+
+
+class PersonRecord(BaseModel):
+    source: str
+    person_id: str
+    entity_id: str | None = None
+    fields: dict[str, str | None]
+    protected_fields_shown: bool
+    links: list[PersonLink]
+
+
+def summary_figures(store: Store) -> Summary:
+    """Aggregate figures for the overview (pure read)."""
+    tables = {name: store.count(f"raw_{name}") for name in standard.TABLE_NAMES}
+    rows = store.sql(
+        """WITH codes AS (SELECT source FROM raw_sources UNION SELECT source FROM raw_persons
+                          UNION SELECT source FROM raw_events)
+           SELECT c.source, any_value(s.name), any_value(s.kind),
+                  (SELECT count(*) FROM raw_persons p WHERE p.source = c.source),
+                  (SELECT count(*) FROM raw_events e WHERE e.source = c.source)
+           FROM codes c LEFT JOIN raw_sources s USING (source) GROUP BY c.source ORDER BY c.source"""
+    )
+    sources = [SourceSummary(source=str(r[0]), name=r[1], kind=r[2], persons=int(r[3]), events=int(r[4]))
+               for r in rows if r[0] is not None]
+    entities = (int(store.sql("SELECT count(DISTINCT entity_id) FROM entity_persons")[0][0])
+                if store.has_table("entity_persons") else None)
+    groups = int(store.count("group_summary")) if store.has_table("group_summary") else None
+    return Summary(tables=tables, sources=sources, entities=entities, groups=groups)
+
+
+@router.get("/summary", response_model=Summary, responses={401: {"model": Problem}, 403: {"model": Problem}})
+def summary(session: Annotated[Session, Depends(require_session)],
+            db: Annotated[Database, Depends(get_db)]) -> Summary:
+    """Aggregate figures for the workspace; any signed-in role."""
+    if not allowed(session.actor, "read_aggregate", Resource("summary")):
+        raise HTTPException(status_code=403, detail="not allowed")
+    with db.reading() as store:
+        return summary_figures(store)
+
+
+def person_record(store: Store, source: str, person_id: str, *, protected: bool) -> PersonRecord | None:
+    """One person record with its links, or None (pure read; callers check permission first)."""
+    fields = [f for f in standard.table("persons").fields if f.name not in ("source", "person_id")]
+    shown = [f for f in fields if protected or not f.protected]
+    cols = ", ".join(f'coalesce("{f.name}_raw", CAST("{f.name}" AS VARCHAR))' if f.validated else f'"{f.name}"'
+                     for f in shown)
+    rows = store.sql(f"SELECT {cols} FROM raw_persons WHERE source = ? AND person_id = ? LIMIT 1",
+                     [source, person_id])
+    if not rows:
+        return None
+    values = {f.name: (None if v is None else str(v)) for f, v in zip(shown, rows[0], strict=True)}
+    link_rows = store.sql(
+        """WITH l AS (
+               SELECT coalesce(role_raw, role) AS role, coalesce(from_type_raw, from_type) AS ft, from_id,
+                      coalesce(to_type_raw, to_type) AS tt, to_id,
+                      coalesce(started_at_raw, CAST(started_at AS VARCHAR)) AS s,
+                      coalesce(ended_at_raw, CAST(ended_at AS VARCHAR)) AS e
+               FROM raw_links WHERE source = ?)
+           SELECT role, CASE WHEN ft = 'person' AND from_id = ? THEN 'from' ELSE 'to' END,
+                  CASE WHEN ft = 'person' AND from_id = ? THEN tt ELSE ft END,
+                  CASE WHEN ft = 'person' AND from_id = ? THEN to_id ELSE from_id END, s, e
+           FROM l WHERE (ft = 'person' AND from_id = ?) OR (tt = 'person' AND to_id = ?)
+           ORDER BY 1, 3, 4""",
+        [source, person_id, person_id, person_id, person_id, person_id],
+    )
+    links = [PersonLink(role=r[0], direction=r[1], other_type=r[2], other_id=r[3], started_at=r[4],
+                        ended_at=r[5]) for r in link_rows]
+    entity = None
+    if store.has_table("entity_persons"):
+        found = store.sql("SELECT entity_id FROM entity_persons WHERE source = ? AND person_id = ? LIMIT 1",
+                          [source, person_id])
+        entity = None if not found else str(found[0][0])
+    return PersonRecord(source=source, person_id=person_id, entity_id=entity, fields=values,
+                        protected_fields_shown=protected, links=links)
+
+
+@router.get(
+    "/persons/{source}/{person_id}",
+    response_model=PersonRecord,
+    responses={400: {"model": Problem}, 401: {"model": Problem}, 403: {"model": Problem},
+               404: {"model": Problem}},
+)
+def get_person(
+    request: Request,
+    session: Annotated[Session | None, Depends(optional_session)],
+    db: Annotated[Database, Depends(get_db)],
+    source: Annotated[str, _ID],
+    person_id: Annotated[str, _ID],
+    purpose: Annotated[str | None, Depends(stated_purpose)],
+) -> PersonRecord:
+    """One person record with its links. State why with ``?purpose=`` or the X-Purpose header."""
+    actor = session.actor if session else None
+    what: dict[str, Any] = {"view": "person", "person": (source, person_id)}
+
+    def log(allowed_: bool, **extra: Any) -> None:
+        who: Actor | str = actor if actor is not None else f"anonymous@{client_id(request)}"
+        with db.writing() as store:
+            audit.record(store, who, "consultation", {**what, **extra}, justification=purpose,
+                         allowed=allowed_)
+
+    if actor is None:
+        log(False, refused="not signed in")
+        raise HTTPException(status_code=401, detail="sign in first")
+    if not allowed(actor, "read_person", Resource("person", source, person_id)):
+        log(False, refused="role or source scope")
+        raise HTTPException(status_code=403, detail="not allowed for your role or source scope")
+    if purpose is None:
+        log(False, refused="no purpose stated")
+        raise HTTPException(status_code=400, detail="state a purpose (?purpose= or X-Purpose header)")
+    protected = allowed(actor, "read_protected_fields", Resource("person", source, person_id))
+    with db.reading() as store:
+        record = person_record(store, source, person_id, protected=protected)
+    log(True, found=record is not None)
+    if record is None:
+        raise HTTPException(status_code=404, detail="no such person record")
+    return record

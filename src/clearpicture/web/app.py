@@ -1,0 +1,93 @@
+"""The application factory: ``create_app(db_path)`` wires the database, middleware and routers.
+
+Routers live one per area in their own modules (``auth``, ``api``, ``pages``; dashboard pages
+later) and are listed in ``_ROUTER_MODULES``, so adding an area touches one line here. The
+interactive API pages (/docs) are off: they need inline script and outside assets, which the
+content security policy forbids; the OpenAPI document stays at ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..errors import AccessDenied, ClearPictureError, InputError
+from ..security.sessions import SessionPolicy
+from ..store import Store
+from .db import Database
+from .middleware import SecurityMiddleware
+from .templating import render
+
+__all__ = ["create_app"]
+
+_ROUTER_MODULES = ["auth", "api", "pages"]
+
+_STATUS_TITLES = {401: "Please sign in", 403: "Not allowed", 404: "Not found", 429: "Too many attempts"}
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api/")
+
+
+def create_app(
+    db_path: str | os.PathLike[str] | Store,
+    *,
+    session_policy: SessionPolicy | None = None,
+    secure_cookies: bool = False,
+) -> FastAPI:
+    """Build the web application over one workspace.
+
+    ``secure_cookies`` forces the Secure cookie flag (set it when TLS ends at a proxy that does not
+    pass the scheme on); over https the flag is set anyway.
+    """
+    db = Database(db_path)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        db.close()
+
+    app = FastAPI(
+        title="clearpicture",
+        version=__version__,
+        description="Multi-agency picture of group-based child sexual exploitation. OFFICIAL-SENSITIVE.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.state.session_policy = session_policy or SessionPolicy()
+    app.state.secure_cookies = secure_cookies
+    app.add_middleware(SecurityMiddleware)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    for name in _ROUTER_MODULES:
+        module = importlib.import_module(f"{__package__}.{name}")
+        app.include_router(module.router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_html(request):
+            if exc.status_code == 401:
+                return Response(status_code=303, headers={"Location": "/login"})
+            return render(request, "error.html", {"status": exc.status_code,
+                                                  "title": _STATUS_TITLES.get(exc.status_code, "Error"),
+                                                  "detail": exc.detail}, status_code=exc.status_code)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(ClearPictureError)
+    async def our_error(request: Request, exc: ClearPictureError) -> Response:
+        status = 403 if isinstance(exc, AccessDenied) else 400 if isinstance(exc, InputError) else 503
+        return JSONResponse({"detail": str(exc).splitlines()[0] if str(exc) else type(exc).__name__},
+                            status_code=status)
+
+    return app

@@ -1,0 +1,123 @@
+"""Every role against every route and every source scope, guessed ids included.
+
+Expected answers are worked out from the role table in interface.md, independently of the code:
+admin sees everything; an analyst sees people only from their sources; national sees aggregates;
+no session gets 401. Each attempt on personal data, allowed or refused, adds exactly one audit row.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from webworld import ACCOUNTS, audit_rows, login
+
+#: Existing records per source, and a guessed id per source that does not exist.
+EXISTING = {"PF1": "PF1-P-2", "LA1": "LA1-C-2", "NHS1": "NHS1-H-1"}
+GUESSED = {"PF1": "PF1-P-4242", "LA1": "LA1-C-4242", "NHS1": "NHS1-H-4242", "XX9": "nobody"}
+USERS = [None, *ACCOUNTS]
+
+
+def may_read(user: str | None, source: str) -> bool:
+    if user is None:
+        return False
+    role, sources = ACCOUNTS[user]
+    return role == "admin" or (role == "analyst" and source in sources)
+
+
+def expected_person_status(user: str | None, source: str, exists: bool) -> int:
+    if user is None:
+        return 401
+    if not may_read(user, source):
+        return 403
+    return 200 if exists else 404
+
+
+CASES = [(u, s, pid, True) for u in USERS for s, pid in EXISTING.items()] + [
+    (u, s, pid, False) for u in USERS for s, pid in GUESSED.items()
+]
+
+
+@pytest.mark.parametrize(("user", "source", "person_id", "exists"), CASES,
+                         ids=[f"{c[0]}-{c[1]}-{'real' if c[3] else 'guess'}" for c in CASES])
+def test_person_route_by_role_and_scope(app: FastAPI, client: TestClient, user: str | None, source: str,
+                                        person_id: str, exists: bool) -> None:
+    if user is not None:
+        login(client, user)
+    before = audit_rows(app)
+    r = client.get(f"/api/v1/persons/{source}/{person_id}", params={"purpose": "matrix test"})
+    want = expected_person_status(user, source, exists)
+    assert r.status_code == want, r.text
+    after = audit_rows(app)
+    assert len(after) == len(before) + 1
+    seq, actor, action, what, justification, allowed_ = after[-1]
+    assert action == "consultation"
+    assert allowed_ is (want in (200, 404))
+    assert justification == "matrix test"
+    assert (actor == user) if user else str(actor).startswith("anonymous")
+    assert person_id not in str(what)  # named by keyed reference only
+    if want == 200:
+        body = r.json()
+        assert (body["source"], body["person_id"]) == (source, person_id)
+    if want == 403:
+        assert person_id not in r.text  # a refusal says nothing about the record
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_summary_route_by_role(client: TestClient, user: str | None) -> None:
+    if user is not None:
+        login(client, user)
+    r = client.get("/api/v1/summary")
+    assert r.status_code == (401 if user is None else 200)
+    if user is not None:
+        body = r.json()
+        assert body["tables"]["persons"] == 5
+        assert {s["source"] for s in body["sources"]} == {"PF1", "LA1", "NHS1"}
+        assert "Zebedee" not in r.text
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_session_route_and_overview_page_by_role(client: TestClient, user: str | None) -> None:
+    if user is not None:
+        login(client, user)
+    r = client.get("/api/v1/session")
+    assert r.status_code == (401 if user is None else 200)
+    page = client.get("/", headers={"accept": "text/html"}, follow_redirects=False)
+    if user is None:
+        assert page.status_code == 303 and page.headers["location"] == "/login"
+    else:
+        assert page.status_code == 200 and user in page.text
+
+
+def test_missing_purpose_is_refused_and_logged(app: FastAPI, client: TestClient) -> None:
+    login(client, "adm")
+    before = len(audit_rows(app))
+    r = client.get("/api/v1/persons/PF1/PF1-P-2")
+    assert r.status_code == 400
+    rows = audit_rows(app)
+    assert len(rows) == before + 1 and rows[-1][5] is False
+    ok = client.get("/api/v1/persons/PF1/PF1-P-2", headers={"X-Purpose": "header purpose"})
+    assert ok.status_code == 200
+    assert audit_rows(app)[-1][4] == "header purpose"
+
+
+def test_protected_fields_are_shown_to_admin_only(client: TestClient) -> None:
+    login(client, "ana_pf1")
+    r = client.get("/api/v1/persons/PF1/PF1-P-9001", params={"purpose": "x"})
+    assert r.status_code == 200
+    assert "ethnicity_self" not in r.json()["fields"] and r.json()["protected_fields_shown"] is False
+    login(client, "adm")
+    r = client.get("/api/v1/persons/PF1/PF1-P-9001", params={"purpose": "x"})
+    assert r.json()["fields"]["ethnicity_self"] == "W1"
+
+
+def test_person_record_carries_its_links_and_entity(client: TestClient) -> None:
+    login(client, "ana_pf1")
+    body = client.get("/api/v1/persons/PF1/PF1-P-9001", params={"purpose": "x"}).json()
+    assert body["entity_id"] == "ENT-1"
+    assert sorted((link["role"], link["other_type"], link["other_id"]) for link in body["links"]) == [
+        ("resident", "location", "PF1-L-1"), ("user", "object", "PF1-O-1"),
+        ("victim", "event", "PF1-E-1"), ("visited", "location", "PF1-L-2")]
+    assert json.dumps(body).count("PF1-P-2") == 0  # another person's links are not included

@@ -1,0 +1,124 @@
+"""Sessions, cookies, CSRF, re-authentication, timeouts and security headers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from trustworld import PASSWORD
+from webworld import login, make_store
+
+from clearpicture.security.users import disable_user
+from clearpicture.web import create_app
+
+
+def test_login_sets_a_strict_httponly_cookie_and_logout_ends_the_session(client: TestClient) -> None:
+    r = client.post("/login", data={"username": "adm", "password": PASSWORD})
+    cookie = r.headers["set-cookie"]
+    assert "cp_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Secure" not in cookie  # plain http in tests
+    token = client.cookies.get("cp_session")
+    assert client.get("/api/v1/summary").status_code == 200
+    assert client.post("/logout").status_code == 204
+    client.cookies.set("cp_session", token)  # replaying the old cookie does not work
+    assert client.get("/api/v1/summary").status_code == 401
+
+
+def test_cookie_is_secure_over_https(app: FastAPI) -> None:
+    c = TestClient(app, base_url="https://testserver")
+    r = c.post("/login", data={"username": "adm", "password": PASSWORD})
+    assert "Secure" in r.headers["set-cookie"]
+    assert "max-age" in r.headers["strict-transport-security"]
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(client: TestClient) -> None:
+    a = client.post("/login", data={"username": "adm", "password": "wrong wrong wrong"})
+    b = client.post("/login", data={"username": "ghost", "password": "wrong wrong wrong"})
+    assert a.status_code == b.status_code == 401 and a.json() == b.json()
+    assert "cp_session" not in client.cookies
+
+
+def test_login_is_throttled(client: TestClient) -> None:
+    for _ in range(5):
+        assert client.post("/login", data={"username": "nat", "password": "nope nope nope"}).status_code == 401
+    r = client.post("/login", data={"username": "nat", "password": PASSWORD})
+    assert r.status_code == 429 and r.headers["retry-after"]
+
+
+def test_browser_sign_in_uses_a_form_token_and_redirects(client: TestClient) -> None:
+    page = client.get("/login", headers={"accept": "text/html"})
+    assert page.status_code == 200 and 'name="csrf_token"' in page.text
+    form_token = client.cookies.get("cp_login_csrf")
+    bad = client.post("/login", data={"username": "adm", "password": PASSWORD, "csrf_token": "forged"},
+                      headers={"accept": "text/html"})
+    assert bad.status_code == 403
+    client.cookies.set("cp_login_csrf", form_token)
+    ok = client.post("/login", data={"username": "adm", "password": PASSWORD, "csrf_token": form_token},
+                     headers={"accept": "text/html"}, follow_redirects=False)
+    assert ok.status_code == 303 and ok.headers["location"] == "/"
+
+
+def test_cross_site_posts_are_refused(client: TestClient) -> None:
+    r = client.post("/login", data={"username": "adm", "password": PASSWORD},
+                    headers={"origin": "https://evil.example"})
+    assert r.status_code == 403 and "cp_session" not in client.cookies
+    r = client.post("/login", data={"username": "adm", "password": PASSWORD},
+                    headers={"sec-fetch-site": "cross-site"})
+    assert r.status_code == 403
+    same = client.post("/login", data={"username": "adm", "password": PASSWORD},
+                       headers={"origin": "http://testserver"})
+    assert same.status_code == 200
+
+
+def test_reauth_needs_csrf_token_and_password(client: TestClient) -> None:
+    csrf = login(client, "adm")
+    assert client.post("/reauth", data={"password": PASSWORD}).status_code == 403
+    assert client.post("/reauth", data={"password": "wrong wrong", "csrf_token": csrf}).status_code == 401
+    assert client.post("/reauth", data={"password": PASSWORD, "csrf_token": csrf}).status_code == 204
+    assert client.post("/reauth", data={"password": PASSWORD}, headers={"X-CSRF-Token": csrf}).status_code == 204
+
+
+def test_idle_and_absolute_timeouts_end_sessions(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from clearpicture.security.sessions import SessionPolicy
+
+    app = create_app(make_store(tmp_path / "ws.duckdb"), session_policy=SessionPolicy(idle=timedelta(0)))
+    c = TestClient(app)
+    login(c, "adm")
+    assert c.get("/api/v1/summary").status_code == 401
+    app.state.session_policy = SessionPolicy(absolute=timedelta(0))
+    login(c, "adm")
+    assert c.get("/api/v1/summary").status_code == 401
+    app.state.db.close()
+
+
+def test_disabling_a_user_ends_their_live_session(app: FastAPI, client: TestClient) -> None:
+    login(client, "ana_pf1")
+    assert client.get("/api/v1/summary").status_code == 200
+    with app.state.db.writing() as store:
+        disable_user(store, "ana_pf1")
+    assert client.get("/api/v1/summary").status_code == 401
+
+
+def test_security_headers_on_pages_api_and_errors(client: TestClient) -> None:
+    for r in (client.get("/login", headers={"accept": "text/html"}), client.get("/api/v1/summary"),
+              client.get("/no/such/page"), client.get("/openapi.json")):
+        csp = r.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "no-referrer"
+        assert r.headers["cache-control"] == "no-store"
+
+
+def test_pages_have_no_inline_script(client: TestClient) -> None:
+    login(client, "adm")
+    for path in ("/", "/login"):
+        html = client.get(path, headers={"accept": "text/html"}).text
+        assert "<script>" not in html and "onclick" not in html.lower() and "style=" not in html
+    assert client.get("/static/app.css").status_code == 200
+
+
+def test_openapi_document_lists_the_api(client: TestClient) -> None:
+    doc = client.get("/openapi.json").json()
+    assert {"/api/v1/summary", "/api/v1/persons/{source}/{person_id}", "/login", "/logout"} <= set(doc["paths"])
+    assert client.get("/docs").status_code == 404
