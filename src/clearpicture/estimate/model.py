@@ -54,6 +54,8 @@ class ModelFit:
     se_log_dark: float = math.nan
     fitted: FloatArray = field(default_factory=lambda: np.zeros(0))
     keep: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: design restricted to the kept cells and the finite parameters (intercept first)
+    x: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     pvalues: dict[Term, float] = field(default_factory=dict)
 
     @property
@@ -161,5 +163,5 @@ def fit_model(table: CountTable, terms: tuple[Term, ...]) -> ModelFit:
         lists=table.lists, terms=terms, admissible=True, observed=n, k=k, infinite=infinite,
         loglik=loglik, deviance=float(res.deviance), aic=2 * k - 2 * loglik,
         bic=k * math.log(max(n, 1)) - 2 * loglik, dark=float(math.exp(params[0])),
-        se_log_dark=float(bse[0]), fitted=fitted, keep=keep, pvalues=pvalues,
+        se_log_dark=float(bse[0]), fitted=fitted, keep=keep, x=x, pvalues=pvalues,
     )
