@@ -23,10 +23,12 @@ _COMMAND_MODULES = [
     "synth",
     "ingest",
     "demo",
+    "language",
     "profile",
     "users",
     "audit",
     "serve",
+    "erase",
 ]
 
 #: Exit code for a failure that is not one of ours (a bug): still one line, never a traceback.

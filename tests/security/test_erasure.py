@@ -1,0 +1,153 @@
+"""Erasure removes the person from every table, keeps everyone else, and logs without content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from trustworld import ERASED, build_world
+
+from clearpicture.cli import main
+from clearpicture.errors import AccessDenied, InputError
+from clearpicture.security import audit, local_operator
+from clearpicture.security.erasure import erase_person
+from clearpicture.security.permissions import Actor
+from clearpicture.store import Store
+
+SECRETS = [ERASED["person_id"], ERASED["surname"], "Quilfeather", ERASED["phone"], ERASED["postcode"],
+           ERASED["dob"]]
+PERSON = (ERASED["source"], ERASED["person_id"])
+
+
+def holdings(store: Store) -> dict[str, list[str]]:
+    """Every table and column (all of them, audit log included) holding any of the person's details."""
+    found: dict[str, list[str]] = {}
+    tables = [r[0] for r in store.sql(
+        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'")]
+    for table in tables:
+        cols = [r[0] for r in store.sql(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table])]
+        for col in cols:
+            for secret in SECRETS:
+                if store.sql(f'SELECT 1 FROM "{table}" WHERE contains(CAST("{col}" AS VARCHAR), ?) LIMIT 1',
+                             [secret]):
+                    found.setdefault(table, []).append(f"{col}:{secret}")
+    return found
+
+
+def _disclosures(store: Store, export_file: Path) -> None:
+    export_file.write_text(f"source,person_id\nPF1,{ERASED['person_id']}\n")
+    audit.record(store, "ana", "disclosure", {"export": "persons", "persons": [PERSON, ("PF1", "PF1-P-2")],
+                                              "path": str(export_file)},
+                 justification="strategy meeting", recipient="LA1 safeguarding hub")
+    audit.record(store, "ana", "disclosure", {"export": "profile", "sources": ["LA1"]},
+                 justification="board", recipient="LA1 board")
+    audit.record(store, "ana", "disclosure", {"export": "return", "sources": ["*"]},
+                 justification="annual return", recipient="National audit")
+    audit.record(store, "ana", "disclosure", {"export": "x", "persons": [("PF1", "PF1-P-2")]},
+                 justification="other", recipient="Not this one")
+
+
+@pytest.fixture()
+def full_world(world: Store, tmp_path: Path) -> Store:
+    world.execute("INSERT INTO quarantine VALUES ('r1', 'persons', 'p.csv', 7, 'person_id', 'repeat', ?)",
+                  [json.dumps({"source": "PF1", "person_id": ERASED["person_id"], "phone": ERASED["phone"]})])
+    world.execute("INSERT INTO quarantine VALUES ('r1', 'persons', 'p.csv', 8, 'person_id', 'repeat', ?)",
+                  [json.dumps({"source": "PF1", "person_id": "PF1-P-9002"})])
+    world.execute("INSERT INTO field_issues VALUES ('r1', 'persons', 'PF1', ?, 'p.csv', 3, 'date_of_birth', ?, "
+                  "'not a date')", [ERASED["person_id"], ERASED["dob"]])
+    _disclosures(world, tmp_path / "export.csv")
+    return world
+
+
+def test_after_erasure_no_table_holds_the_persons_details(full_world: Store) -> None:
+    assert holdings(full_world)  # the search can see them beforehand
+    result = erase_person(full_world, local_operator(), *PERSON, reason="out of scope at MoPI review")
+    assert holdings(full_world) == {}
+    assert result.residual == []
+
+
+def test_erasure_keeps_everyone_else(full_world: Store) -> None:
+    erase_person(full_world, local_operator(), *PERSON, reason="out of scope")
+    s = full_world
+    assert s.sql("SELECT source, person_id FROM raw_persons ORDER BY 1, 2") == [
+        ("LA1", "LA1-C-1"), ("LA1", "LA1-C-2"), ("NHS1", "NHS1-H-1"), ("PF1", "PF1-P-2")]
+    assert s.sql("SELECT count(*) FROM raw_links WHERE from_id = 'PF1-P-2'") == [(3,)]
+    assert s.sql("SELECT object_id FROM raw_objects") == [("PF1-O-2",)]  # the erased person's phone goes
+    assert s.sql("SELECT location_id FROM raw_locations") == [("PF1-L-2",)]  # a shared place stays
+    assert s.sql("SELECT note_id FROM raw_notes") == [("PF1-N-2",)]
+    assert s.sql("SELECT note_id FROM language_findings") == [("PF1-N-2",)]
+    assert s.sql("SELECT source, person_id, entity_id FROM entity_persons WHERE entity_id = 'ENT-1'") == [
+        ("LA1", "LA1-C-1", "ENT-1")]
+    assert s.sql("SELECT person_id_l FROM entity_pairs") == [("LA1-C-2",)]
+    assert s.sql("SELECT entity_id FROM group_members") == [("ENT-2",)]
+    assert s.count("edge_evidence") == 0 and s.count("report_cache") == 0
+    assert s.sql("SELECT person_id FROM definition_victims") == [("LA1-C-2",)]
+    assert s.sql("SELECT row_number FROM quarantine") == [(8,)]  # another id stays
+    assert s.count("field_issues") == 0
+    assert s.sql("SELECT value FROM meta WHERE key = 'stale_after_erasure'") == [('["linkage", "network"]',)]
+
+
+def test_erasure_writes_one_content_free_row_naming_recipients(full_world: Store, tmp_path: Path) -> None:
+    before = audit.show(full_world)
+    result = erase_person(full_world, local_operator(), *PERSON, reason="out of scope")
+    rows = audit.show(full_world)
+    assert len(rows) == len(before) + 1
+    row = rows[-1]
+    assert (row["action"], row["allowed"], row["justification"]) == ("erasure", True, "out of scope")
+    assert row["what"]["notify"] == ["LA1 safeguarding hub", "National audit"] == result.notify
+    assert row["what"]["person_ref"] == result.person_ref
+    assert row["what"]["rows_removed"] == sum(result.deleted.values()) > 10
+    assert not any(secret in json.dumps(row, default=str) for secret in SECRETS)
+    assert result.exports_holding_person == [str(tmp_path / "export.csv")]
+    assert audit.verify(full_world).ok
+
+
+def test_reason_with_personal_details_is_refused_and_nothing_is_removed(world: Store) -> None:
+    with pytest.raises(InputError, match="reason"):
+        erase_person(world, local_operator(), *PERSON, reason=f"{ERASED['surname']} moved away")
+    assert world.sql("SELECT count(*) FROM raw_persons WHERE person_id = ?", [ERASED["person_id"]]) == [(1,)]
+
+
+def test_only_a_recently_signed_in_admin_may_erase(world: Store) -> None:
+    analyst = Actor("ana", "analyst", frozenset({"PF1"}))
+    with pytest.raises(AccessDenied):
+        erase_person(world, analyst, *PERSON, reason="out of scope")
+    stale_admin = Actor("adm", "admin")  # never re-authenticated
+    with pytest.raises(AccessDenied):
+        erase_person(world, stale_admin, *PERSON, reason="out of scope")
+    rows = audit.show(world, action="erasure")
+    assert [r["allowed"] for r in rows] == [False, False]
+    assert world.sql("SELECT count(*) FROM raw_persons WHERE person_id = ?", [ERASED["person_id"]]) == [(1,)]
+
+
+def test_unknown_person_is_an_input_error(world: Store) -> None:
+    with pytest.raises(InputError, match="no record"):
+        erase_person(world, local_operator(), "PF1", "PF1-P-0000", reason="out of scope")
+
+
+def test_erasure_covers_tables_added_later_by_convention(world: Store) -> None:
+    world.execute("CREATE TABLE investigation_queue (case_source VARCHAR, left_source VARCHAR, "
+                  "left_person_id VARCHAR, note VARCHAR)")
+    world.execute("INSERT INTO investigation_queue VALUES ('PF1', 'PF1', ?, 'x'), ('PF1', 'PF1', 'PF1-P-2', 'y')",
+                  [ERASED["person_id"]])
+    erase_person(world, local_operator(), *PERSON, reason="out of scope")
+    assert world.sql("SELECT left_person_id FROM investigation_queue") == [("PF1-P-2",)]
+
+
+def test_cli_erase_reports_in_json(tmp_path: Path) -> None:
+    db = tmp_path / "ws.duckdb"
+    with Store(db) as s:
+        build_world(s)
+    r = CliRunner().invoke(main, ["erase", "--db", str(db), "--person", f"PF1/{ERASED['person_id']}",
+                                  "--reason", "out of scope", "--json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["tables"]["raw_persons"] == 1 and doc["residual"] == []
+    again = CliRunner().invoke(main, ["erase", "--db", str(db), "--person", f"PF1/{ERASED['person_id']}",
+                                      "--reason", "out of scope"])
+    assert again.exit_code == 3
+    ok = CliRunner().invoke(main, ["audit", "verify", "--db", str(db)])
+    assert ok.exit_code == 0
