@@ -1,0 +1,202 @@
+"""The estimate for one capture-history table: model choice, point estimate, intervals, warnings.
+
+This is the pure core of ``clearpicture estimate``: it takes lists and pattern counts (the
+``--counts`` JSON shape) and returns a typed :class:`Estimate` whose ``to_dict()`` is the command's
+JSON output. It must not read files or the workspace (:func:`.table.read_counts_file` and :mod:`.stage` do).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from .intervals import Interval, bca_interval, lognormal_interval, parametric_bootstrap, profile_interval
+from .model import ModelFit
+from .select import Selection, select_model
+from .table import CountTable, Term, load_counts, parse_model
+
+__all__ = ["INTERVALS", "Estimate", "EstimateOptions", "estimate_counts", "estimate_table"]
+
+INTERVALS = ("profile", "parametric", "lognormal", "bca")
+
+
+@dataclass(frozen=True)
+class EstimateOptions:
+    """How to estimate: model choice, which intervals, bootstrap size and seed."""
+
+    method: str = "auto"
+    maxorder: int = 2
+    pthresh: float | None = None
+    interval: str = "profile"
+    intervals: tuple[str, ...] = ("profile", "parametric")
+    level: float = 0.95
+    bootstrap: int = 1000
+    seed: int = 1
+
+    def check(self) -> None:
+        for name in {self.interval, *self.intervals}:
+            if name not in INTERVALS:
+                raise InputError(f"unknown interval {name!r} (choose from {', '.join(INTERVALS)})")
+        if not 0 < self.level < 1:
+            raise InputError(f"level {self.level} must be between 0 and 1")
+        if self.bootstrap < 10 and ({self.interval, *self.intervals} & {"parametric", "bca"}):
+            raise InputError(f"bootstrap replicates {self.bootstrap} is too few (at least 10)")
+
+
+@dataclass
+class Estimate:
+    """The answer for one table: the total, its interval, the chosen model and every candidate."""
+
+    table: CountTable
+    selection: Selection
+    interval: Interval
+    intervals: dict[str, Interval]
+    warnings: list[str] = field(default_factory=list)
+    replicates: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def chosen(self) -> ModelFit:
+        return self.selection.chosen
+
+    @property
+    def observed(self) -> int:
+        return self.table.observed
+
+    @property
+    def estimate(self) -> float:
+        return self.chosen.estimate
+
+    @property
+    def unobserved(self) -> float:
+        return self.chosen.dark
+
+    @property
+    def lower(self) -> float:
+        return self.interval.lower
+
+    @property
+    def upper(self) -> float:
+        return self.interval.upper
+
+    @property
+    def model(self) -> str:
+        return self.chosen.label
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``estimate --json`` document (interface.md) plus the detail behind it."""
+
+        def r(x: float) -> float | None:
+            return round(float(x), 2) if math.isfinite(x) else None
+
+        return {
+            "observed": self.observed,
+            "estimate": r(self.estimate),
+            "lower": r(self.lower),
+            "upper": r(self.upper),
+            "model": self.model,
+            "models": [f.summary() | {"chosen": f is self.chosen} for f in self.selection.ranked()],
+            "unobserved": r(self.unobserved),
+            "lists": list(self.table.lists),
+            "method": self.selection.method,
+            "method_options": self.selection.options,
+            "interval": self.interval.method,
+            "level": self.interval.level,
+            "intervals": {k: v.as_dict() for k, v in self.intervals.items()},
+            "warnings": self.warnings,
+        }
+
+
+def _choose_total(options: EstimateOptions, terms: tuple[Term, ...] | None) -> Any:
+    def choose(table: CountTable) -> float:
+        try:
+            return select_model(table, options.method, terms=terms, maxorder=options.maxorder,
+                                pthresh=options.pthresh).chosen.estimate
+        except InputError:
+            return math.nan
+
+    return choose
+
+
+def sparsity_warnings(table: CountTable, sel: Selection, intervals: dict[str, Interval]) -> list[str]:
+    """Plain-language reasons the data may say little (METHOD.md pitfall 12)."""
+    out: list[str] = []
+    n = table.observed
+    if n < 50:
+        out.append(f"only {n} cases were observed: any estimate of the unseen number is very uncertain")
+    lists = table.lists
+    apart = [f"{lists[i]}/{lists[j]}" for i in range(len(lists)) for j in range(i + 1, len(lists))
+             if table.overlap((i, j)) == 0]
+    if apart:
+        out.append(f"{len(apart)} pair(s) of lists share no case ({', '.join(apart[:6])}"
+                   f"{', ...' if len(apart) > 6 else ''}): interactions between them cannot be estimated")
+    seen = table.counts[table.counts > 0]
+    small = int((seen <= 2).sum())
+    if len(seen) and small / len(seen) > 0.5:
+        out.append(f"{small} of {len(seen)} observed patterns hold only 1 or 2 cases: the fit rests on a few people")
+    chosen = sel.chosen
+    crit = "aic" if sel.method in ("aic", "stepwise_bhs") else "bic"
+    near = [f for f in sel.candidates if f.admissible and getattr(f, crit) - getattr(chosen, crit) < 2]
+    if len(near) > 1:
+        lo, hi = min(f.estimate for f in near), max(f.estimate for f in near)
+        if hi > 1.25 * lo:
+            out.append(f"{len(near)} models within 2 {crit.upper()} units of the chosen one give totals from "
+                       f"{lo:,.0f} to {hi:,.0f}: the choice of model drives the answer")
+    if chosen.dark > 5 * n:
+        out.append(f"the unseen number is estimated at {chosen.dark / n:.0f} times the seen: the estimate is an "
+                   "extrapolation far beyond the data")
+    for iv in intervals.values():
+        if not math.isfinite(iv.upper):
+            out.append(f"the {iv.method} interval has no finite upper limit: the data cannot bound the total")
+        if iv.replicates and iv.failed > 0.05 * iv.replicates:
+            out.append(f"{iv.failed} of {iv.replicates} {iv.method} bootstrap replicates could not be fitted")
+    return out
+
+
+def estimate_table(table: CountTable, terms: tuple[Term, ...] | None = None,
+                   options: EstimateOptions | None = None) -> Estimate:
+    """Choose (or fix) the model, estimate the total and the requested intervals for one table."""
+    options = options or EstimateOptions()
+    options.check()
+    if len([c for c in range(table.n_lists) if table.overlap((c,)) > 0]) < 2:
+        raise InputError("fewer than 2 lists have any case: nothing can be estimated")
+    sel = select_model(table, options.method, terms=terms, maxorder=options.maxorder, pthresh=options.pthresh)
+    fit = sel.chosen
+    wanted = list(dict.fromkeys([options.interval, *options.intervals]))
+    intervals: dict[str, Interval] = {}
+    replicates = np.zeros(0)
+    for name in wanted:
+        if name == "profile":
+            intervals[name] = profile_interval(fit, table, options.level)
+        elif name == "lognormal":
+            intervals[name] = lognormal_interval(fit, options.level)
+        elif name == "parametric":
+            intervals[name], replicates = parametric_bootstrap(
+                fit, table, replicates=options.bootstrap, seed=options.seed, level=options.level)
+        else:
+            intervals[name] = bca_interval(table, fit.estimate, _choose_total(options, terms),
+                                           replicates=options.bootstrap, seed=options.seed, level=options.level)
+    return Estimate(table=table, selection=sel, interval=intervals[options.interval], intervals=intervals,
+                    warnings=sparsity_warnings(table, sel, intervals), replicates=replicates)
+
+
+def estimate_counts(lists: Sequence[str], rows: Sequence[dict[str, Any]],
+                    model: str | Sequence[Sequence[str]] | None = None,
+                    options: EstimateOptions | None = None, **kwargs: Any) -> Estimate:
+    """Estimate the total from the ``--counts`` shape.
+
+    ``model`` fixes the model (``"LA:NG,PFNCA:GP"``, ``""`` = main effects, or lists of names);
+    None searches by ``options.method``. Keyword arguments override fields of ``options``.
+    """
+    table = load_counts(list(lists), list(rows))
+    opts = options or EstimateOptions()
+    if kwargs:
+        unknown = set(kwargs) - set(EstimateOptions.__dataclass_fields__)
+        if unknown:
+            raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
+        opts = EstimateOptions(**{**opts.__dict__, **kwargs})
+    return estimate_table(table, parse_model(model, table.lists), opts)
