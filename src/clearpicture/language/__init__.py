@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from .matcher import Finding, Matcher, default_matcher
 from .rules import CATEGORIES, RulesFile, load_rules
+from .stage import partner_rates, run
 
-__all__ = ["CATEGORIES", "Finding", "Matcher", "RulesFile", "load_rules", "review"]
+__all__ = ["CATEGORIES", "Finding", "Matcher", "RulesFile", "load_rules", "partner_rates", "review", "run"]
 
 
 def review(text: str) -> list[Finding]:
