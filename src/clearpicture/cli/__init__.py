@@ -27,6 +27,7 @@ _COMMAND_MODULES = [
     "profile",
     "users",
     "audit",
+    "estimate",
     "serve",
     "erase",
 ]

@@ -21,21 +21,26 @@ from .estimator import Estimate, EstimateOptions, estimate_counts, estimate_tabl
 from .intervals import Interval
 from .model import ModelFit, fit_model
 from .select import METHODS, Selection, select_model
+from .stage import EstimateConfig, estimate_store, run, run_with_output
 from .table import CountTable, load_counts, parse_model, read_counts_file
 
 __all__ = [
     "METHODS",
     "CountTable",
     "Estimate",
+    "EstimateConfig",
     "EstimateOptions",
     "Interval",
     "ModelFit",
     "Selection",
     "estimate_counts",
+    "estimate_store",
     "estimate_table",
     "fit_model",
     "load_counts",
     "parse_model",
     "read_counts_file",
+    "run",
+    "run_with_output",
     "select_model",
 ]

@@ -1,0 +1,98 @@
+"""``clearpicture estimate``: how many victims, including the unrecorded (multiple systems estimation)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .. import estimate as est
+from ..errors import InputError
+from ..store import open_store
+from ._common import echo_err, emit_json, json_option
+
+
+def _fmt(x: Any, spec: str = ",.0f") -> str:
+    return "—" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, spec)
+
+
+@click.command("estimate")
+@click.option("--db", "db", type=click.Path(dir_okay=False), help="Workspace: estimate from the linked victims.")
+@click.option("--counts", "counts", type=click.Path(dir_okay=False),
+              help='JSON file {"lists": [...], "rows": [{"pattern": "1010", "count": n}]}.')
+@click.option("--model", "model", default=None,
+              help='Fix the model: terms beyond main effects, e.g. "LA:NG,PFNCA:GP"; "" = main effects only.')
+@click.option("--method", type=click.Choice(est.METHODS), default="auto", show_default=True,
+              help="Model choice when --model is not given (auto: BIC up to 5 lists, else stepwise_csv).")
+@click.option("--max-order", "maxorder", type=int, default=2, show_default=True,
+              help="Highest interaction order searched by bic/aic.")
+@click.option("--pthresh", type=float, default=None, help="p-value threshold of the stepwise methods.")
+@click.option("--interval", type=click.Choice(["profile", "parametric", "lognormal", "bca"]), default="profile",
+              show_default=True, help="Which interval gives lower/upper (bca repeats model choice: slow).")
+@click.option("--bootstrap", "replicates", type=int, default=1000, show_default=True, help="Bootstrap replicates.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the bootstraps.")
+@click.option("--level", type=float, default=0.95, show_default=True, help="Interval coverage.")
+@click.option("--definition", default=est.stage.DEFAULT_DEFINITION, show_default=True,
+              help="With --db: the definition whose victims are counted.")
+@click.option("--strata", type=click.Choice(list(est.stage.STRATA)), default=None,
+              help="With --db: estimate each stratum separately and add them up.")
+@click.option("--kinds", default=None, help="With --db: source kinds used as lists, e.g. police,social_care,health.")
+@click.option("--as-of", "as_of", default=None, help="With --strata age_band: date ages are taken on (YYYY-MM-DD).")
+@click.option("--top", type=int, default=10, show_default=True, help="Candidate models shown (all are in --json).")
+@json_option
+def estimate_command(db: str | None, counts: str | None, model: str | None, method: str, maxorder: int,
+                     pthresh: float | None, interval: str, replicates: int, seed: int, level: float,
+                     definition: str, strata: str | None, kinds: str | None, as_of: str | None, top: int,
+                     as_json: bool) -> None:
+    """Estimate the total number of victims, recorded or not, from the overlap between lists.
+
+    Every candidate model is shown with its estimate: when they disagree, the data cannot settle
+    the number, and the interval of one model understates the uncertainty.
+    """
+    if (db is None) == (counts is None):
+        raise InputError("give exactly one of --db or --counts")
+    options = est.EstimateOptions(method=method, maxorder=maxorder, pthresh=pthresh, interval=interval,
+                                  intervals=tuple(dict.fromkeys([interval, "profile", "parametric"])),
+                                  level=level, bootstrap=replicates, seed=seed)
+    if counts is not None:
+        table = est.read_counts_file(counts)
+        doc = est.estimate_table(table, est.parse_model(model, table.lists), options).to_dict()
+    else:
+        try:
+            when = date.fromisoformat(as_of) if as_of else None
+        except ValueError as exc:
+            raise InputError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from exc
+        config = est.EstimateConfig(definition=definition, strata=strata, model=model, options=options, as_of=when,
+                                    kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()) if kinds else None)
+        with open_store(str(db)) as store:
+            _, doc = est.run_with_output(store, config)
+    if as_json:
+        emit_json(doc)
+    else:
+        _print(doc, top)
+    for line in doc.get("warnings", []):
+        echo_err(f"warning: {line}")
+
+
+def _print(doc: dict[str, Any], top: int) -> None:
+    console = Console()
+    console.print(f"lists: {', '.join(doc['lists'])}    observed: {doc['observed']:,}")
+    console.print(f"estimated total: [bold]{_fmt(doc['estimate'])}[/bold]  "
+                  f"({doc.get('level', 0.95):.0%} interval {_fmt(doc['lower'])} – {_fmt(doc['upper'])}, "
+                  f"{doc.get('interval')})")
+    console.print(f"model: {doc['model'] or 'main effects only'}")
+    out = Table(title=f"candidate models (best {min(top, len(doc['models']))} of {len(doc['models'])})")
+    for col in ("model", "estimate", "AIC", "BIC", "note"):
+        out.add_column(col, justify="left" if col in ("model", "note") else "right")
+    for m in doc["models"][:top]:
+        name = (f"{m['stratum']}: " if "stratum" in m else "") + (m["model"] or "main effects")
+        note = "chosen" if m["chosen"] else (m["reason"] or "")
+        out.add_row(name, _fmt(m["estimate"]), _fmt(m["aic"], ".1f"), _fmt(m["bic"], ".1f"), note)
+    console.print(out)
+
+
+commands: list[click.Command] = [estimate_command]

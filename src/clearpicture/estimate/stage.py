@@ -1,0 +1,288 @@
+"""The estimate stage: capture histories of the resolved victims in the workspace, estimated and stored.
+
+Victims are the child victims of the definition in force (``definition_victims``, default
+``cse-dfe-2017``), resolved to people through ``entity_persons``; each victim is on the list of every
+source kind (``raw_sources.kind``: police, social_care, health, ngo, ...) where any of their person
+records appears. Optional strata (``age_band`` or ``area``) are estimated separately and summed, the
+interval of the sum coming from the strata's parametric bootstrap replicates added together.
+
+Results go to ``estimate_results`` (one row per stratum and one for the total), ``estimate_models``
+(every candidate model) and ``estimate_patterns`` (aggregate pattern counts), all keyed by
+``run_id``. Nothing person-level is written. This module must not fit models itself.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+
+from ..errors import ClearPictureError, InputError
+from ..store import StageResult, Store
+from .estimator import Estimate, EstimateOptions, estimate_table
+from .table import build_table, parse_model
+
+__all__ = ["DEFAULT_DEFINITION", "EstimateConfig", "age_band", "estimate_store", "run", "victim_records_sql"]
+
+DEFAULT_DEFINITION = "cse-dfe-2017"
+#: Lists are ordered this way so patterns read the same in every workspace.
+KIND_ORDER = ("police", "social_care", "health", "education", "ngo", "other")
+STRATA = ("age_band", "area")
+
+
+@dataclass(frozen=True)
+class EstimateConfig:
+    """What to estimate from the workspace and how."""
+
+    definition: str = DEFAULT_DEFINITION
+    strata: str | None = None
+    kinds: tuple[str, ...] | None = None
+    model: str | None = None
+    options: EstimateOptions = field(default_factory=EstimateOptions)
+    as_of: date | None = None
+
+
+def victim_records_sql(linked: bool) -> str:
+    """Every person record of every victim of definition ``?``, with its source's kind and area.
+
+    A victim's entity comes from ``definition_victims.entity_id`` or, failing that, ``entity_persons``;
+    a record never linked is its own entity. With ``linked`` all records of the entity are included
+    (the victim may appear elsewhere in a non-victim role: they are still on that agency's list).
+    """
+    entity = "coalesce(dv.entity_id, ep.entity_id, dv.source || '/' || dv.person_id)" if linked else (
+        "coalesce(dv.entity_id, dv.source || '/' || dv.person_id)")
+    join = "LEFT JOIN entity_persons ep ON ep.source = dv.source AND ep.person_id = dv.person_id" if linked else ""
+    others = """
+        UNION
+        SELECT ep.entity_id, ep.source, ep.person_id
+        FROM (SELECT DISTINCT entity_id FROM victims) e JOIN entity_persons ep USING (entity_id)""" if linked else ""
+    return f"""
+        WITH victims AS (
+            SELECT DISTINCT {entity} AS entity_id, dv.source, dv.person_id
+            FROM definition_victims dv {join}
+            WHERE dv.definition_id = ?
+        ),
+        records AS (
+            SELECT entity_id, source, person_id FROM victims{others}
+        ),
+        sources AS (
+            SELECT source, any_value(coalesce(kind, 'other')) AS kind, any_value(area) AS area
+            FROM raw_sources GROUP BY source
+        ),
+        persons AS (
+            SELECT source, person_id, min(date_of_birth) AS date_of_birth
+            FROM raw_persons GROUP BY source, person_id
+        )
+        SELECT r.entity_id, coalesce(s.kind, 'other') AS kind, s.area, p.date_of_birth
+        FROM records r
+        LEFT JOIN sources s ON s.source = r.source
+        LEFT JOIN persons p ON p.source = r.source AND p.person_id = r.person_id
+        ORDER BY r.entity_id, r.source, r.person_id"""
+
+
+def age_band(dob: date | None, as_of: date) -> str:
+    """Age bands used for strata: under 13, 13-15, 16-17, 18 and over (recorded as a child), unknown."""
+    if dob is None or dob > as_of:
+        return "unknown"
+    age = as_of.year - dob.year - ((as_of.month, as_of.day) < (dob.month, dob.day))
+    return "0-12" if age < 13 else "13-15" if age < 16 else "16-17" if age < 18 else "18+"
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
+
+
+def _reference_date(store: Store, config: EstimateConfig) -> date:
+    """Ages are taken on ``as_of``, else the latest event date in the workspace (reproducible), else today."""
+    if config.as_of:
+        return config.as_of
+    if store.has_table("raw_events"):
+        latest = _as_date(store.sql("SELECT max(started_at) FROM raw_events")[0][0])
+        if latest:
+            return latest
+    return date.today()
+
+
+@dataclass
+class Histories:
+    """Per-victim list membership and strata, built from the workspace."""
+
+    lists: tuple[str, ...]
+    patterns: dict[str, str]  # entity -> pattern
+    strata: dict[str, str]  # entity -> stratum ("all" without strata)
+
+    def counts(self, stratum: str | None = None) -> dict[str, int]:
+        c = Counter(p for e, p in self.patterns.items() if stratum is None or self.strata[e] == stratum)
+        return dict(c)
+
+
+def victim_histories(store: Store, config: EstimateConfig) -> Histories:
+    """Read the victims' records and turn them into capture patterns over the source kinds."""
+    for needed in ("definition_victims", "raw_sources"):
+        if not store.has_table(needed):
+            raise InputError(f"{store.path}: table {needed} is missing; run ingest and definitions first")
+    rows = store.sql(victim_records_sql(store.has_table("entity_persons")), [config.definition])
+    if not rows:
+        raise InputError(f"{store.path}: definition {config.definition!r} has no victims to estimate from")
+    kinds_by: dict[str, set[str]] = {}
+    areas_by: dict[str, Counter[str]] = {}
+    dobs_by: dict[str, Counter[date]] = {}
+    for entity, kind, area, dob in rows:
+        kinds_by.setdefault(entity, set()).add(kind)
+        areas_by.setdefault(entity, Counter())
+        if area:
+            areas_by[entity][area] += 1
+        born = _as_date(dob)
+        dobs_by.setdefault(entity, Counter())
+        if born is not None:
+            dobs_by[entity][born] += 1
+    present = {k for ks in kinds_by.values() for k in ks}
+    wanted = config.kinds or tuple(k for k in KIND_ORDER if k in present) + tuple(sorted(present - set(KIND_ORDER)))
+    lists = tuple(wanted)
+    if len(lists) < 2:
+        raise InputError(f"{store.path}: the victims appear on {len(lists)} list(s) ({', '.join(lists) or 'none'}); "
+                         "estimation needs records from at least 2 kinds of source")
+    as_of = _reference_date(store, config)
+    patterns: dict[str, str] = {}
+    strata: dict[str, str] = {}
+    for entity, ks in kinds_by.items():
+        pattern = "".join("1" if k in ks else "0" for k in lists)
+        if "1" not in pattern:
+            continue  # seen only on sources outside the chosen lists
+        patterns[entity] = pattern
+        if config.strata == "area":
+            top = sorted(areas_by[entity].items(), key=lambda kv: (-kv[1], kv[0]))
+            strata[entity] = top[0][0] if top else "unknown"
+        elif config.strata == "age_band":
+            dobs = sorted(dobs_by[entity].items(), key=lambda kv: (-kv[1], kv[0]))
+            strata[entity] = age_band(dobs[0][0] if dobs else None, as_of)
+        else:
+            strata[entity] = "all"
+    return Histories(lists=lists, patterns=patterns, strata=strata)
+
+
+def _stratum_doc(name: str, est: Estimate) -> dict[str, Any]:
+    return {"stratum": name} | est.to_dict()
+
+
+def estimate_store(store: Store, config: EstimateConfig | None = None) -> dict[str, Any]:
+    """The ``estimate --db`` document: same shape as ``--counts``, plus strata when asked for."""
+    config = config or EstimateConfig()
+    if config.strata is not None and config.strata not in STRATA:
+        raise InputError(f"unknown strata {config.strata!r} (choose from {', '.join(STRATA)})")
+    return _estimate_histories(victim_histories(store, config), config)
+
+
+def _estimate_histories(hist: Histories, config: EstimateConfig) -> dict[str, Any]:
+    terms = parse_model(config.model, hist.lists)
+
+    def one(counts: dict[str, int], seed: int) -> Estimate:
+        table = build_table(hist.lists, counts)
+        return estimate_table(table, terms, replace(config.options, seed=seed))
+
+    base = {"definition": config.definition, "lists_are": "source kinds", "strata_by": config.strata}
+    if config.strata is None:
+        return base | one(hist.counts(), config.options.seed).to_dict()
+    opts = config.options
+    if "parametric" not in (opts.interval, *opts.intervals):
+        config = replace(config, options=replace(opts, intervals=(*opts.intervals, "parametric")))
+    names = sorted(set(hist.strata.values()))
+    docs: list[dict[str, Any]] = []
+    failed: list[str] = []
+    sums: list[np.ndarray] = []
+    for i, name in enumerate(names):
+        counts = hist.counts(name)
+        try:
+            est = one(counts, config.options.seed + i)
+        except ClearPictureError as exc:
+            failed.append(f"{name} ({exc})")
+            docs.append({"stratum": name, "observed": sum(counts.values()), "estimate": None, "lower": None,
+                         "upper": None, "model": None, "models": [], "error": str(exc)})
+            continue
+        docs.append(_stratum_doc(name, est))
+        sums.append(est.replicates)
+    whole = one(hist.counts(), config.options.seed)
+    out = base | {"observed": whole.observed, "lists": list(hist.lists), "strata": docs}
+    if failed:
+        out |= {k: v for k, v in whole.to_dict().items() if k not in ("lists",)}
+        out["warnings"] = [*(f"stratum {f} could not be estimated: the total shown is the unstratified estimate"
+                             for f in failed), *whole.warnings]
+        out["interval"] = whole.interval.method
+        return out
+    total = np.sum(np.vstack(sums), axis=0)
+    ok = total[np.isfinite(total)]
+    lo, hi = (np.quantile(ok, [(1 - opts.level) / 2, (1 + opts.level) / 2], method="median_unbiased")
+              if len(ok) > 1 else (math.nan, math.nan))
+    estimate = float(sum(d["estimate"] for d in docs))
+    out |= {"estimate": round(estimate, 2), "lower": round(float(lo), 2), "upper": round(float(hi), 2),
+            "model": f"stratified by {config.strata}: "
+                     + "; ".join(f"{d['stratum']}: {d['model'] or '(main effects)'}" for d in docs),
+            "models": [{"stratum": d["stratum"]} | m for d in docs for m in d["models"]],
+            "unobserved": round(estimate - whole.observed, 2), "interval": "parametric (strata replicates summed)",
+            "level": opts.level, "unstratified": {k: whole.to_dict()[k] for k in ("estimate", "lower", "upper", "model")},
+            "warnings": [f"{d['stratum']}: {w}" for d in docs for w in d.get("warnings", [])]}
+    return out
+
+
+_TABLES = [
+    """CREATE TABLE IF NOT EXISTS estimate_results (run_id VARCHAR, definition_id VARCHAR, strata_by VARCHAR,
+        stratum VARCHAR, lists VARCHAR, observed BIGINT, estimate DOUBLE, unobserved DOUBLE, lower DOUBLE,
+        upper DOUBLE, level DOUBLE, interval_method VARCHAR, model VARCHAR, method VARCHAR, warnings VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS estimate_models (run_id VARCHAR, stratum VARCHAR, model VARCHAR, k INTEGER,
+        aic DOUBLE, bic DOUBLE, estimate DOUBLE, admissible BOOLEAN, reason VARCHAR, chosen BOOLEAN)""",
+    """CREATE TABLE IF NOT EXISTS estimate_patterns (run_id VARCHAR, stratum VARCHAR, lists VARCHAR,
+        pattern VARCHAR, count BIGINT)""",
+]
+
+
+def _write(store: Store, run_id: str, doc: dict[str, Any], hist_counts: dict[str, dict[str, int]]) -> None:
+    lists = json.dumps(doc["lists"])
+    rows = [("all", doc)] + [(d["stratum"], d) for d in doc.get("strata", [])]
+    for stratum, d in rows:
+        store.execute("INSERT INTO estimate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            run_id, doc["definition"], doc["strata_by"], stratum, lists, d["observed"], d.get("estimate"),
+            d.get("unobserved"), d.get("lower"), d.get("upper"), d.get("level"), d.get("interval"), d.get("model"),
+            d.get("method"), json.dumps(d.get("warnings", []) or ([d["error"]] if "error" in d else []))])
+        if stratum == "all" and "strata" in doc:
+            continue  # the total's models are the strata's, written below
+        for m in d.get("models", []):
+            store.execute("INSERT INTO estimate_models VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                run_id, stratum, m["model"], m["k"], m["aic"], m["bic"], m["estimate"], m["admissible"],
+                m["reason"], m["chosen"]])
+    for stratum, counts in hist_counts.items():
+        for pattern, count in sorted(counts.items()):
+            store.execute("INSERT INTO estimate_patterns VALUES (?, ?, ?, ?, ?)", [run_id, stratum, lists, pattern, count])
+
+
+def run_with_output(store: Store, config: EstimateConfig | None = None) -> tuple[StageResult, dict[str, Any]]:
+    """Estimate from the workspace, write the estimate_* tables in one recorded run, return both."""
+    config = config or EstimateConfig()
+    params = {"definition": config.definition, "strata": config.strata, "kinds": config.kinds,
+              "model": config.model, "options": config.options.__dict__}
+    if config.strata is not None and config.strata not in STRATA:
+        raise InputError(f"unknown strata {config.strata!r} (choose from {', '.join(STRATA)})")
+    hist = victim_histories(store, config)
+    doc = _estimate_histories(hist, config)
+    per = {"all": hist.counts()} | ({s: hist.counts(s) for s in sorted(set(hist.strata.values()))}
+                                    if config.strata else {})
+    with store.run("estimate", params) as result:
+        for ddl in _TABLES:
+            store.execute(ddl)
+        _write(store, result.run_id, doc, per)
+        result.counts.update({k: doc.get(k) for k in ("observed", "estimate", "lower", "upper", "model", "lists")})
+        result.counts["strata"] = len(doc.get("strata", []))
+        result.counts["warnings"] = len(doc.get("warnings", []))
+    doc["run_id"] = result.run_id
+    return result, doc
+
+
+def run(store: Store, config: EstimateConfig | None = None) -> StageResult:
+    """Stage entry point (conventions.md): estimate and record; see :func:`run_with_output`."""
+    return run_with_output(store, config)[0]
