@@ -30,6 +30,7 @@ _COMMAND_MODULES = [
     "estimate",
     "serve",
     "erase",
+    "governance",
 ]
 
 #: Exit code for a failure that is not one of ours (a bug): still one line, never a traceback.
