@@ -1,0 +1,144 @@
+"""``estimate --db``: victims of the definition in force, one list per source kind, strata, estimate_* tables.
+
+The upstream tables (definition_victims, entity_persons) are hand-built here in a fresh Store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from clearpicture.cli import main
+from clearpicture.errors import InputError
+from clearpicture.estimate import EstimateConfig, EstimateOptions, run, run_with_output
+from clearpicture.estimate.stage import age_band
+from clearpicture.store import Store
+
+SOURCES = [("POL-N", "police", "North"), ("POL-S", "police", "South"), ("SC-N", "social_care", "North"),
+           ("SC-S", "social_care", "South"), ("HEALTH", "health", "North")]
+KIND_P = {"police": 0.35, "social_care": 0.45, "health": 0.3}
+TRUE_TOTAL = 600
+
+
+def _world(path: Path, seed: int = 5) -> tuple[Store, Counter[str]]:
+    """TRUE_TOTAL children, each seen independently by each kind of agency; expected pattern counts."""
+    store = Store(path)
+    store.execute("CREATE TABLE definition_victims (definition_id VARCHAR, source VARCHAR, person_id VARCHAR,"
+                  " entity_id VARCHAR)")
+    store.execute("CREATE TABLE entity_persons (source VARCHAR, person_id VARCHAR, entity_id VARCHAR)")
+    for code, kind, area in SOURCES:
+        store.execute("INSERT INTO raw_sources (source, name, kind, kind_raw, area) VALUES (?, ?, ?, ?, ?)",
+                      [code, code, kind, kind, area])
+    rng = np.random.default_rng(seed)
+    expected: Counter[str] = Counter()
+    for i in range(TRUE_TOTAL):
+        area = "North" if i % 3 else "South"
+        seen = {k: rng.random() < p for k, p in KIND_P.items()}
+        if not any(seen.values()):
+            continue
+        expected["".join("1" if seen[k] else "0" for k in ("police", "social_care", "health"))] += 1
+        dob = date(2008 + i % 6, 1 + i % 12, 1)
+        for kind, on in seen.items():
+            if not on:
+                continue
+            src = {"police": f"POL-{area[0]}", "social_care": f"SC-{area[0]}", "health": "HEALTH"}[kind]
+            pid = f"{kind}-{i}"
+            store.execute("INSERT INTO raw_persons (source, person_id, date_of_birth, date_of_birth_raw) "
+                          "VALUES (?, ?, ?, ?)", [src, pid, dob, dob.isoformat()])
+            store.execute("INSERT INTO entity_persons VALUES (?, ?, ?)", [src, pid, f"E{i}"])
+            # a child also known to police or social care is on the health list through linkage alone:
+            # the health record is not itself a victim record
+            if kind != "health" or not (seen["police"] or seen["social_care"]):
+                store.execute("INSERT INTO definition_victims VALUES ('cse-dfe-2017', ?, ?, NULL)", [src, pid])
+    # a victim of another definition must be ignored
+    store.execute("INSERT INTO definition_victims VALUES ('gbcse-iicsa-2019', 'POL-N', 'x', NULL)")
+    return store, expected
+
+
+FAST = EstimateOptions(bootstrap=100, intervals=("profile", "parametric"))
+
+
+def test_patterns_are_built_per_victim_across_source_kinds(tmp_path: Path) -> None:
+    store, expected = _world(tmp_path / "w.duckdb")
+    result, doc = run_with_output(store, EstimateConfig(model="", options=FAST))
+    assert doc["lists"] == ["police", "social_care", "health"]
+    assert doc["observed"] == sum(expected.values())
+    stored = dict(store.sql("SELECT pattern, count FROM estimate_patterns WHERE run_id = ? AND stratum = 'all'",
+                            [result.run_id]))
+    assert stored == dict(expected)
+    # independent lists, main-effects model: the known total is inside the interval
+    assert doc["lower"] < TRUE_TOTAL < doc["upper"]
+    row = store.dicts("SELECT * FROM estimate_results WHERE run_id = ?", [result.run_id])
+    assert len(row) == 1 and row[0]["estimate"] == pytest.approx(doc["estimate"])
+    assert store.sql("SELECT stage, status FROM runs WHERE run_id = ?", [result.run_id]) == [("estimate", "ok")]
+    n_models = store.sql("SELECT count(*) FROM estimate_models WHERE run_id = ?", [result.run_id])[0][0]
+    assert n_models == len(doc["models"]) >= 1
+
+
+def test_strata_are_estimated_separately_and_summed(tmp_path: Path) -> None:
+    store, expected = _world(tmp_path / "w.duckdb")
+    _, doc = run_with_output(store, EstimateConfig(strata="area", model="", options=FAST))
+    names = [s["stratum"] for s in doc["strata"]]
+    assert names == ["North", "South"]
+    assert sum(s["observed"] for s in doc["strata"]) == doc["observed"] == sum(expected.values())
+    assert doc["estimate"] == pytest.approx(sum(s["estimate"] for s in doc["strata"]), abs=0.05)
+    assert doc["lower"] < doc["estimate"] < doc["upper"]
+    rows = store.sql("SELECT stratum FROM estimate_results WHERE run_id = ? ORDER BY stratum", [doc["run_id"]])
+    assert [r[0] for r in rows] == ["North", "South", "all"]
+
+
+def test_age_band_strata_use_the_reference_date(tmp_path: Path) -> None:
+    store, _ = _world(tmp_path / "w.duckdb")
+    _, doc = run_with_output(store, EstimateConfig(strata="age_band", model="", as_of=date(2024, 6, 1),
+                                                   options=FAST))
+    assert {s["stratum"] for s in doc["strata"]} <= {"0-12", "13-15", "16-17", "18+", "unknown"}
+    assert sum(s["observed"] for s in doc["strata"]) == doc["observed"]
+
+
+def test_age_band_boundaries() -> None:
+    assert age_band(date(2010, 6, 2), date(2023, 6, 1)) == "0-12"
+    assert age_band(date(2010, 6, 1), date(2023, 6, 1)) == "13-15"
+    assert age_band(date(2006, 6, 1), date(2023, 6, 1)) == "16-17"
+    assert age_band(date(2005, 6, 1), date(2023, 6, 1)) == "18+"
+    assert age_band(None, date(2023, 6, 1)) == "unknown"
+
+
+def test_unlinked_records_count_as_their_own_people(tmp_path: Path) -> None:
+    store, expected = _world(tmp_path / "w.duckdb")
+    store.execute("DROP TABLE entity_persons")
+    # without linkage every record is its own person: nobody is on two lists, nothing can be estimated
+    with pytest.raises(InputError, match="cannot be fitted"):
+        run_with_output(store, EstimateConfig(model="", options=FAST))
+    store.execute("CREATE TABLE entity_persons AS SELECT source, person_id, source || person_id AS entity_id"
+                  " FROM definition_victims")
+    with pytest.raises(InputError, match="cannot be fitted"):
+        run_with_output(store, EstimateConfig(model="", options=FAST))
+    assert store.sql("SELECT count(*) FROM runs WHERE stage = 'estimate'")[0][0] == 0
+
+
+def test_missing_upstream_table_and_single_kind_are_input_errors(tmp_path: Path) -> None:
+    store = Store(tmp_path / "empty.duckdb")
+    with pytest.raises(InputError, match="definition_victims is missing"):
+        run(store)
+    store2, _ = _world(tmp_path / "w.duckdb")
+    with pytest.raises(InputError, match="at least 2 kinds"):
+        run(store2, EstimateConfig(kinds=("police",)))
+    with pytest.raises(InputError, match="has no victims"):
+        run(store2, EstimateConfig(definition="no-such-definition"))
+
+
+def test_cli_db_path_prints_the_same_shape(tmp_path: Path) -> None:
+    store, expected = _world(tmp_path / "w.duckdb")
+    store.close()
+    r = CliRunner().invoke(main, ["estimate", "--db", str(tmp_path / "w.duckdb"), "--model", "",
+                                  "--bootstrap", "50", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["observed"] == sum(expected.values()) and out["model"] == ""
+    assert out["lower"] < out["estimate"] < out["upper"]
