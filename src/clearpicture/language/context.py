@@ -15,15 +15,18 @@ from dataclasses import dataclass, field
 __all__ = ["NoteContext", "normalise"]
 
 # Typographic quotes and apostrophes become ASCII, one character for one, so offsets do not move.
+_TYPOGRAPHIC = re.compile("[\u2018\u2019\u201c\u201d\u2032]")
 _TRANSLATE = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2032": "'"})
 
 
 def normalise(text: str) -> str:
     """Lower-case and ASCII quotes, keeping every character at its offset."""
     low = text.lower()
+    if low.isascii():  # the common case: nothing to map
+        return low
     if len(low) != len(text):  # a few characters lower-case to two ("İ"): map one by one
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return low.translate(_TRANSLATE)
+    return low.translate(_TRANSLATE) if _TYPOGRAPHIC.search(low) else low
 
 
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$|[\"'])|\n")
@@ -104,6 +107,8 @@ class NoteContext:
 
     text: str  # normalised (see normalise)
     _ends: list[int] = field(default_factory=list)
+    _quotes: tuple[list[int], list[int], list[int]] | None = None
+    _corrections: dict[tuple[int, int], bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._ends = [m.end() for m in _SENTENCE_END.finditer(self.text)]
@@ -145,25 +150,31 @@ class NoteContext:
 
     def quoted(self, start: int, end: int) -> bool:
         """Inside quotation marks: someone's words, or wording quoted in order to correct it."""
-        t = self.text
-        if t.count('"', 0, start) % 2 == 1 and '"' in t[end:]:
-            return True
-        opener = -1
-        for m in _SINGLE_OPEN.finditer(t):
-            if m.start() >= start:
-                break
-            opener = m.start()
-        if opener < 0 or _SINGLE_CLOSE.search(t, opener + 1, start):
+        if self._quotes is None:
+            t = self.text
+            self._quotes = (
+                [i for i, c in enumerate(t) if c == '"'] if '"' in t else [],
+                [m.start() for m in _SINGLE_OPEN.finditer(t)] if "'" in t else [],
+                [m.start() for m in _SINGLE_CLOSE.finditer(t)] if "'" in t else [],
+            )
+        doubles, openers, closers = self._quotes
+        if doubles:
+            before = sum(1 for i in doubles if i < start)
+            if before % 2 == 1 and any(i >= end for i in doubles):
+                return True
+        opener = max((i for i in openers if i < start), default=-1)
+        if opener < 0 or any(opener < i < start for i in closers):
             return False
-        return bool(_SINGLE_CLOSE.search(t, end))
+        return any(i >= end for i in closers)
 
     def correcting(self, start: int, end: int) -> bool:
         """The sentence (or the next one, referring back) corrects or criticises the wording."""
         s, e = self.sentence(start, end)
-        if _CORRECTION.search(self.text, s, e):
-            return True
-        nxt = self.text[e : e + 160]
-        return bool(_BACK_REFERENCE.match(nxt))
+        if (s, e) not in self._corrections:
+            self._corrections[(s, e)] = bool(
+                _CORRECTION.search(self.text, s, e) or _BACK_REFERENCE.match(self.text[e : e + 160])
+            )
+        return self._corrections[(s, e)]
 
     def adult_subject(self, start: int, hit_start: int | None = None) -> bool:
         """The nearest person mentioned before the match in its clause is an adult.

@@ -86,6 +86,8 @@ def baseline_regex(rules: RulesFile) -> re.Pattern[str]:
 class _CompiledRule:
     rule: Rule
     patterns: tuple[re.Pattern[str], ...]
+    why: str
+    suggestion: str
 
 
 class Matcher:
@@ -95,7 +97,9 @@ class Matcher:
         self.rules = rules
         self.version = rules.version
         self._compiled = [
-            _CompiledRule(r, tuple(re.compile(p) for p in rules.compiled_patterns(r))) for r in rules.rules
+            _CompiledRule(r, tuple(re.compile(p) for p in rules.compiled_patterns(r)), " ".join(r.why.split()),
+                          " ".join(r.suggestion.split()))
+            for r in rules.rules
         ]
         by_term: dict[str, set[int]] = {}
         for i, r in enumerate(rules.rules):
@@ -109,40 +113,46 @@ class Matcher:
                 if term.startswith(other):
                     idx |= rule_ids
             self._rules_for_hit[term] = tuple(sorted(idx))
-        trie = trie_regex(by_term)
-        self.prefilter = re.compile(r"\b" + trie)
-        # the same trie as a lookahead, so overlapping terms ("sex work" inside "selling sex work")
-        # are all seen when listing candidate rules
-        self._overlapping = re.compile(r"\b(?=(" + trie + "))")
+        self.prefilter = re.compile(r"\b" + trie_regex(by_term))
 
     def candidate_rules(self, low: str) -> list[int]:
         """Indexes of rules whose trigger terms occur in the normalised note."""
         found: set[int] = set()
-        for m in self._overlapping.finditer(low):
-            hit = " ".join(m.group(1).split())
-            found.update(self._rules_for_hit.get(hit, ()))
+        for m in self.prefilter.finditer(low):
+            found.update(self._rules_for_hit.get(" ".join(m.group(0).split()), ()))
         return sorted(found)
 
     def review(self, text: str) -> list[Finding]:
         """Findings in ``text``, ordered by position; one per phrase and category."""
         low = normalise(text)
-        if self.prefilter.search(low) is None:
+        hits = self.prefilter.finditer(low)
+        first = next(hits, None)
+        if first is None:  # the common case: one regex pass and done
             return []
-        ctx: NoteContext | None = None
+        ctx = NoteContext(low)
+        # each candidate rule runs only over the sentences where one of its terms occurred
+        windows: dict[int, set[tuple[int, int]]] = {}
+        for m in (first, *hits):
+            span = ctx.sentence(m.start(), m.end())
+            for i in self._rules_for_hit.get(" ".join(m.group(0).split()), ()):
+                windows.setdefault(i, set()).add(span)
         raw: list[Finding] = []
-        for i in self.candidate_rules(low):
+        seen: set[tuple[int, int, int]] = set()
+        for i in sorted(windows):
             cr = self._compiled[i]
-            for pattern in cr.patterns:
-                for m in pattern.finditer(low):
-                    start, end = m.span("hit") if "hit" in pattern.groupindex and m.group("hit") else m.span()
-                    if ctx is None:
-                        ctx = NoteContext(low)
-                    if self._cancelled(cr.rule, ctx, m.start(), m.end(), start):
-                        continue
-                    raw.append(
-                        Finding(start, end, text[start:end], cr.rule.category, cr.rule.why.strip(),
-                                cr.rule.suggestion.strip(), cr.rule.id)
-                    )
+            for ws, we in sorted(windows[i]):
+                for pattern in cr.patterns:
+                    for m in pattern.finditer(low, ws, we):
+                        key = (i, m.start(), m.end())
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                        start, end = m.span("hit") if "hit" in pattern.groupindex and m.group("hit") else m.span()
+                        if self._cancelled(cr.rule, ctx, m.start(), m.end(), start):
+                            continue
+                        raw.append(
+                            Finding(start, end, text[start:end], cr.rule.category, cr.why, cr.suggestion, cr.rule.id)
+                        )
         return _dedupe(raw)
 
     @staticmethod
