@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from clearpicture.cli import main
-from clearpicture.errors import InputError
+from clearpicture.errors import ConfigError, InputError
 from clearpicture.estimate import EstimateConfig, EstimateOptions, run, run_with_output
 from clearpicture.estimate.stage import age_band
 from clearpicture.store import Store
@@ -142,3 +142,13 @@ def test_cli_db_path_prints_the_same_shape(tmp_path: Path) -> None:
     out = json.loads(r.stdout)
     assert out["observed"] == sum(expected.values()) and out["model"] == ""
     assert out["lower"] < out["estimate"] < out["upper"]
+
+
+def test_run_accepts_a_plain_mapping_config(tmp_path: Path) -> None:
+    store, expected = _world(tmp_path / "w.duckdb")
+    result = run(store, {"model": "", "bootstrap": 30, "seed": 4, "strata": None})
+    assert result.counts["observed"] == sum(expected.values())
+    assert json.loads(store.sql("SELECT parameters FROM runs WHERE run_id = ?", [result.run_id])[0][0])[
+        "options"]["bootstrap"] == 30
+    with pytest.raises(ConfigError, match="unknown key"):
+        run(store, {"modle": ""})

@@ -16,13 +16,14 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 
-from ..errors import ClearPictureError, InputError
+from ..errors import ClearPictureError, ConfigError, InputError
 from ..store import StageResult, Store
 from .estimator import Estimate, EstimateOptions, estimate_table
 from .table import build_table, parse_model
@@ -261,9 +262,38 @@ def _write(store: Store, run_id: str, doc: dict[str, Any], hist_counts: dict[str
             store.execute("INSERT INTO estimate_patterns VALUES (?, ?, ?, ?, ?)", [run_id, stratum, lists, pattern, count])
 
 
-def run_with_output(store: Store, config: EstimateConfig | None = None) -> tuple[StageResult, dict[str, Any]]:
+def as_config(config: EstimateConfig | Mapping[str, Any] | None) -> EstimateConfig:
+    """Accept the typed config, a plain mapping (pipeline configs from YAML), or None for defaults.
+
+    Mapping keys are EstimateConfig fields; keys of EstimateOptions (method, bootstrap, seed, ...)
+    may sit at the top level too.
+    """
+    if config is None or isinstance(config, EstimateConfig):
+        return config or EstimateConfig()
+    data = dict(config)
+    opt_keys = set(EstimateOptions.__dataclass_fields__)
+    cfg_keys = set(EstimateConfig.__dataclass_fields__) - {"options"}
+    unknown = set(data) - opt_keys - cfg_keys - {"options"}
+    if unknown:
+        raise ConfigError(f"estimate config: unknown key(s) {', '.join(sorted(unknown))}")
+    opts = dict(data.pop("options", {}) or {})
+    opts.update({k: data.pop(k) for k in list(data) if k in opt_keys})
+    try:
+        if "intervals" in opts:
+            opts["intervals"] = tuple(opts["intervals"])
+        if "kinds" in data and data["kinds"] is not None:
+            data["kinds"] = tuple(data["kinds"])
+        if isinstance(data.get("as_of"), str):
+            data["as_of"] = date.fromisoformat(data["as_of"])
+        return EstimateConfig(options=EstimateOptions(**opts), **data)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"estimate config: {exc}") from exc
+
+
+def run_with_output(store: Store, config: EstimateConfig | Mapping[str, Any] | None = None,
+                    ) -> tuple[StageResult, dict[str, Any]]:
     """Estimate from the workspace, write the estimate_* tables in one recorded run, return both."""
-    config = config or EstimateConfig()
+    config = as_config(config)
     params = {"definition": config.definition, "strata": config.strata, "kinds": config.kinds,
               "model": config.model, "options": config.options.__dict__}
     if config.strata is not None and config.strata not in STRATA:
@@ -283,6 +313,6 @@ def run_with_output(store: Store, config: EstimateConfig | None = None) -> tuple
     return result, doc
 
 
-def run(store: Store, config: EstimateConfig | None = None) -> StageResult:
+def run(store: Store, config: EstimateConfig | Mapping[str, Any] | None = None) -> StageResult:
     """Stage entry point (conventions.md): estimate and record; see :func:`run_with_output`."""
     return run_with_output(store, config)[0]
