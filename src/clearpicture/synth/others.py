@@ -1,0 +1,70 @@
+"""Sexual offences that are not child sexual exploitation: hard negatives for the definitions.
+
+Familial abuse (offence 23, a household member as suspect) and sexual offences against adults are
+sexual crimes a careless definition would count as CSE. They are recorded in truth as ``is_cse``
+false. This module only adds these crimes to records already made; it never creates people.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .people import REF_DAY
+from .world import AreaWorld
+
+__all__ = ["other_sexual_offences"]
+
+
+def other_sexual_offences(w: AreaWorld, teams: object, t0: int, t1: int) -> None:
+    from .notes import write_note
+    from .teams import Teams, outcome
+
+    assert isinstance(teams, Teams)
+    rng, pe = w.rng, w.people
+    free = w.unlinked("police")
+    persons = w.rec_person["police"][free]
+    ages = (REF_DAY - pe.dob_a[persons]) / 365.25
+    ordinary = pe.kind_a[persons] == "ordinary"
+    kids = persons[ordinary & (ages > 8) & (ages < 20)]
+    adults = persons[ordinary & (ages >= 25)]
+    n = max(1, len(free) // 150)
+    # familial: a child and an adult of the same household, both known to police
+    by_hh: dict[int, int] = {}
+    for a in adults.tolist():
+        by_hh.setdefault(pe.hh[a], a)
+    made = 0
+    for c in kids[rng.permutation(len(kids))].tolist():
+        a = by_hh.get(pe.hh[c])
+        if a is None or made >= n:
+            continue
+        d = int(rng.integers(max(t0, int(pe.dob_a[c]) + 6 * 365), min(t1, int(pe.dob_a[c]) + 17 * 365)))
+        if d <= t0:
+            continue
+        made += 1
+        team = teams.pick_cse(rng)
+        out = outcome(rng, teams.profile(team), True)
+        eid = w.event("police", "crime", d, offence_code="23", outcome=out)
+        w.person_event("police", c, eid, "victim")
+        w.person_event("police", a, eid, "suspect")
+        write_note(w, "police", "event", eid, d, team, teams, about_child=True, sex=pe.sex[c])
+        w.truth["cases"].add(source=w.code("police"), event_id=eid, kind="crime", is_cse="false",
+                             is_group_based="false", cse_flagged="false", gbcse_flagged="false",
+                             victim_true_person=w.true_person(c), team=team,
+                             weaker_team=str(teams.is_weak(team)).lower(), outcome=out)
+    # offences against adults
+    pick = adults[rng.permutation(len(adults))][: 2 * n]
+    for v, s in zip(pick[0::2].tolist(), pick[1::2].tolist(), strict=False):
+        d = int(rng.integers(t0, t1))
+        code = "20/1" if pe.sex[v] != "M" else "17/1"
+        if rng.random() < 0.3:
+            code = "19/3" if pe.sex[v] != "M" else "19/6"
+        team = teams.pick_other(rng)
+        out = outcome(rng, teams.profile(team), True)
+        eid = w.event("police", "crime", d, offence_code=code, outcome=out)
+        w.person_event("police", v, eid, "victim")
+        w.person_event("police", s, eid, "suspect")
+        w.truth["cases"].add(source=w.code("police"), event_id=eid, kind="crime", is_cse="false",
+                             is_group_based="false", cse_flagged="false", gbcse_flagged="false",
+                             victim_true_person=w.true_person(v), team=team,
+                             weaker_team=str(teams.is_weak(team)).lower(), outcome=out)
+    _ = np
