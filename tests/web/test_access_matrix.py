@@ -8,11 +8,17 @@ no session gets 401. Each attempt on personal data, allowed or refused, adds exa
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from webworld import ACCOUNTS, audit_rows, login
+from webworld import ACCOUNTS, audit_rows, login, make_store
+
+from clearpicture.security import users as users_module
+from clearpicture.web import create_app
 
 #: Existing records per source, and a guessed id per source that does not exist.
 EXISTING = {"PF1": "PF1-P-2", "LA1": "LA1-C-2", "NHS1": "NHS1-H-1"}
@@ -33,6 +39,19 @@ def expected_person_status(user: str | None, source: str, exists: bool) -> int:
     if not may_read(user, source):
         return 403
     return 200 if exists else 404
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    """One app for the whole matrix (each test has its own client and counts audit rows relatively)."""
+    original = users_module.PASSWORD_HASHER
+    users_module.PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    try:
+        application = create_app(make_store(Path(tmp_path_factory.mktemp("matrix")) / "ws.duckdb"))
+        yield application
+    finally:
+        users_module.PASSWORD_HASHER = original
+    application.state.db.close()
 
 
 CASES = [(u, s, pid, True) for u in USERS for s, pid in EXISTING.items()] + [

@@ -17,7 +17,6 @@ def test_serve_runs_uvicorn_with_the_app(tmp_path: Path, monkeypatch: pytest.Mon
     def fake_run(app: Any, **kwargs: Any) -> None:
         seen["app"] = app
         seen.update(kwargs)
-        app.state.db.close()
 
     import uvicorn
 

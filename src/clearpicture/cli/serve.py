@@ -22,8 +22,11 @@ def serve(db: str, host: str, port: int, secure_cookies: bool, proxy_headers: bo
     from ..web import create_app
 
     app = create_app(db, secure_cookies=secure_cookies)
-    uvicorn.run(app, host=host, port=port, proxy_headers=proxy_headers, server_header=False,
-                forwarded_allow_ips="127.0.0.1" if proxy_headers else None, log_level="info")
+    try:
+        uvicorn.run(app, host=host, port=port, proxy_headers=proxy_headers, server_header=False,
+                    forwarded_allow_ips="127.0.0.1" if proxy_headers else None, log_level="info")
+    finally:
+        app.state.db.close()
 
 
 commands: list[click.Command] = [serve]

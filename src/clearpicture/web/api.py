@@ -21,7 +21,7 @@ from ..security.sessions import Session
 from ..store import Store
 from .auth import Problem
 from .db import Database
-from .deps import client_id, get_db, optional_session, require_session, stated_purpose
+from .deps import client_id, get_db, optional_session, require_session, session_cookie, stated_purpose
 
 __all__ = ["router"]
 
@@ -133,6 +133,7 @@ def person_record(store: Store, source: str, person_id: str, *, protected: bool)
 @router.get(
     "/persons/{source}/{person_id}",
     response_model=PersonRecord,
+    dependencies=[Depends(session_cookie)],
     responses={400: {"model": Problem}, 401: {"model": Problem}, 403: {"model": Problem},
                404: {"model": Problem}},
 )

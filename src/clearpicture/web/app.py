@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from .. import __version__
 from ..errors import AccessDenied, ClearPictureError, InputError
@@ -46,32 +46,38 @@ def create_app(
 ) -> FastAPI:
     """Build the web application over one workspace.
 
+    The workspace stays open for the life of the app (ASGI test clients may run start-up and
+    shut-down around every request); whoever created the app closes it with ``app.state.db.close()``.
+
     ``secure_cookies`` forces the Secure cookie flag (set it when TLS ends at a proxy that does not
     pass the scheme on); over https the flag is set anyway.
     """
     db = Database(db_path)
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        db.close()
-
     app = FastAPI(
         title="clearpicture",
         version=__version__,
         description="Multi-agency picture of group-based child sexual exploitation. OFFICIAL-SENSITIVE.",
         docs_url=None,
         redoc_url=None,
-        lifespan=lifespan,
     )
     app.state.db = db
     app.state.session_policy = session_policy or SessionPolicy()
     app.state.secure_cookies = secure_cookies
     app.add_middleware(SecurityMiddleware)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    routes: list[BaseRoute] = []
     for name in _ROUTER_MODULES:
         module = importlib.import_module(f"{__package__}.{name}")
         app.include_router(module.router)
+        routes += module.router.routes
+
+    def allowed_methods(request: Request) -> str:
+        """The methods every route on this path accepts, for the Allow header of a 405."""
+        methods: set[str] = set()
+        for route in routes:
+            if isinstance(route, APIRoute) and route.matches(request.scope)[0] != Match.NONE:
+                methods |= (route.methods or set()) - {"HEAD"}
+        return ", ".join(sorted(methods))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -81,8 +87,10 @@ def create_app(
             return render(request, "error.html", {"status": exc.status_code,
                                                   "title": _STATUS_TITLES.get(exc.status_code, "Error"),
                                                   "detail": exc.detail}, status_code=exc.status_code)
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(ClearPictureError)
     async def our_error(request: Request, exc: ClearPictureError) -> Response:

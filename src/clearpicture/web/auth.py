@@ -15,7 +15,7 @@ import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from ..security.sessions import Session, create_session, end_session, mark_reauthenticated
@@ -59,8 +59,10 @@ def _set_cookie(request: Request, response: Response, name: str, value: str) -> 
     response.set_cookie(name, value, httponly=True, samesite="strict", secure=secure, path="/")
 
 
-@router.get("/login", include_in_schema=False)
+@router.get("/login", response_class=HTMLResponse,
+            responses={303: {"description": "Already signed in: go to the overview"}})
 def login_page(request: Request, session: Annotated[Session | None, Depends(optional_session)]) -> Response:
+    """The sign-in form (HTML)."""
     if session is not None:
         return RedirectResponse("/", status_code=303)
     token = secrets.token_urlsafe(32)
@@ -88,8 +90,8 @@ def _login_failed(request: Request, status: int, message: str) -> Response:
 )
 def login(
     request: Request,
-    username: Annotated[str, Form(max_length=200)],
-    password: Annotated[str, Form(max_length=1000)],
+    username: Annotated[str, Form(min_length=1, max_length=200)],
+    password: Annotated[str, Form(min_length=1, max_length=1000)],
     db: Annotated[Database, Depends(get_db)],
     csrf_token: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
@@ -145,7 +147,7 @@ def session_info(session: Annotated[Session, Depends(require_session)]) -> Sessi
 )
 def reauthenticate(
     request: Request,
-    password: Annotated[str, Form(max_length=1000)],
+    password: Annotated[str, Form(min_length=1, max_length=1000)],
     session: Annotated[Session, Depends(require_csrf)],
     db: Annotated[Database, Depends(get_db)],
 ) -> Response:

@@ -20,6 +20,7 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi.security import APIKeyCookie
 
 from ..security.sessions import Session, SessionPolicy, load_session, touch_session
 from .db import Database
@@ -32,6 +33,7 @@ __all__ = [
     "optional_session",
     "require_csrf",
     "require_session",
+    "session_cookie",
     "stated_purpose",
 ]
 
@@ -50,7 +52,14 @@ def client_id(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
+#: Declares the session cookie in the OpenAPI document (as an API-key cookie) and reads it.
+session_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,
+                              description="Session cookie set by POST /login (HttpOnly, SameSite=Strict).")
+
+
 def optional_session(request: Request, db: Annotated[Database, Depends(get_db)]) -> Session | None:
+    """The live session, or None. Reads the cookie itself so optional use stays out of the API's
+    security requirements; routes that need a session declare ``session_cookie`` as well."""
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token:
         return None
@@ -63,7 +72,10 @@ def optional_session(request: Request, db: Annotated[Database, Depends(get_db)])
     return session
 
 
-def require_session(session: Annotated[Session | None, Depends(optional_session)]) -> Session:
+def require_session(
+    session: Annotated[Session | None, Depends(optional_session)],
+    _declared: Annotated[str | None, Depends(session_cookie)] = None,
+) -> Session:
     if session is None:
         raise HTTPException(status_code=401, detail="sign in first")
     return session
