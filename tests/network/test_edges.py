@@ -23,7 +23,7 @@ def test_co_offending_edge_carries_its_event_records(grouped: Store) -> None:
     assert len(rows) == 1
     row = rows[0]
     assert (row["entity_b"], row["via_type"], row["via_source"], row["via_id"]) == ("E-O2", "event", "WMP", "C1")
-    assert {(row["source_a"], row["person_a"], row["record_a"]), (row["source_b"], row["person_b"], row["record_b"])} \
+    assert {(row["source_a"], row["person_id_a"], row["record_a"]), (row["source_b"], row["person_id_b"], row["record_b"])} \
         == {("WMP", "O1", "event:C1"), ("WMP", "O2", "event:C1")}
     assert row["at_a"] is not None and row["strength"] == pytest.approx(1.0)
 

@@ -31,6 +31,7 @@ _COMMAND_MODULES = [
     "serve",
     "erase",
     "governance",
+    "groups",
 ]
 
 #: Exit code for a failure that is not one of ours (a bug): still one line, never a traceback.

@@ -119,9 +119,9 @@ def event_pairs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
         ELSE 'co_involved' END"""
     return f"""
     SELECT {kind} AS kind, a.entity_id AS entity_a, b.entity_id AS entity_b, a.role AS role_a,
-        b.role AS role_b, a.source AS source_a, a.person_id AS person_a,
+        b.role AS role_b, a.source AS source_a, a.person_id AS person_id_a,
         {_str("'event:' || a.event_id", dialect)} AS record_a, b.source AS source_b,
-        b.person_id AS person_b, {_str("'event:' || b.event_id", dialect)} AS record_b,
+        b.person_id AS person_id_b, {_str("'event:' || b.event_id", dialect)} AS record_b,
         'event' AS via_type, a.source AS via_source, a.event_id AS via_id,
         concat_ws('|', 'event', a.source, a.event_id) AS fact_key, a.occurred_at AS at_a, b.occurred_at AS at_b,
         a.grading AS grading, CAST(NULL AS BIGINT) AS hub_people,
@@ -149,9 +149,9 @@ def object_pairs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
         SELECT object_entity, count(DISTINCT entity_id) AS people FROM po GROUP BY object_entity
     )
     SELECT 'shared_object' AS kind, a.entity_id AS entity_a, b.entity_id AS entity_b,
-        a.role AS role_a, b.role AS role_b, a.source AS source_a, a.person_id AS person_a,
+        a.role AS role_a, b.role AS role_b, a.source AS source_a, a.person_id AS person_id_a,
         {_str("'object:' || a.object_id", dialect)} AS record_a, b.source AS source_b,
-        b.person_id AS person_b, {_str("'object:' || b.object_id", dialect)} AS record_b,
+        b.person_id AS person_id_b, {_str("'object:' || b.object_id", dialect)} AS record_b,
         a.object_kind AS via_type, {_null_str(dialect)} AS via_source,
         a.object_entity AS via_id, concat_ws('|', 'object', a.object_entity) AS fact_key,
         a.occurred_at AS at_a, b.occurred_at AS at_b, {_null_str(dialect)} AS grading,
@@ -188,8 +188,8 @@ def presence_pairs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
     WITH pr AS ({_presence_sql(dialect)}),
     hubs AS (SELECT location_entity, count(DISTINCT entity_id) AS people FROM pr GROUP BY location_entity)
     SELECT {kind} AS kind, a.entity_id AS entity_a, b.entity_id AS entity_b, a.role AS role_a,
-        b.role AS role_b, a.source AS source_a, a.person_id AS person_a, a.record AS record_a,
-        b.source AS source_b, b.person_id AS person_b, b.record AS record_b,
+        b.role AS role_b, a.source AS source_a, a.person_id AS person_id_a, a.record AS record_a,
+        b.source AS source_b, b.person_id AS person_id_b, b.record AS record_b,
         'location' AS via_type, {_null_str(dialect)} AS via_source,
         a.location_entity AS via_id,
         CASE WHEN a.role = 'resident' AND b.role = 'resident'
@@ -215,9 +215,9 @@ def person_pairs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
     SELECT l.role AS kind, LEAST(ea.entity_id, eb.entity_id) AS entity_a,
         GREATEST(ea.entity_id, eb.entity_id) AS entity_b, l.role AS role_a, l.role AS role_b,
         l.source AS source_a,
-        CASE WHEN ea.entity_id < eb.entity_id THEN l.person_id ELSE l.other_id END AS person_a,
+        CASE WHEN ea.entity_id < eb.entity_id THEN l.person_id ELSE l.other_id END AS person_id_a,
         {_str("'person:' || l.other_id", dialect)} AS record_a, l.source AS source_b,
-        CASE WHEN ea.entity_id < eb.entity_id THEN l.other_id ELSE l.person_id END AS person_b,
+        CASE WHEN ea.entity_id < eb.entity_id THEN l.other_id ELSE l.person_id END AS person_id_b,
         {_str("'person:' || l.person_id", dialect)} AS record_b, 'link' AS via_type,
         l.source AS via_source, concat_ws('>', l.person_id, l.other_id) AS via_id,
         concat_ws('|', 'link', l.source, LEAST(l.person_id, l.other_id), GREATEST(l.person_id, l.other_id),
@@ -242,12 +242,12 @@ def edge_evidence_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
         for t in ("net_event_pairs", "net_object_pairs", "net_presence_pairs", "net_person_pairs")
     )
     evidence_id = (
-        "md5(concat_ws('|', kind, fact_key, source_a, person_a, record_a, source_b, person_b, record_b, "
+        "md5(concat_ws('|', kind, fact_key, source_a, person_id_a, record_a, source_b, person_id_b, record_b, "
         + _str("at_a", dialect) + ", " + _str("at_b", dialect) + "))"
     )
     return f"""
     SELECT DISTINCT {evidence_id} AS evidence_id, kind, entity_a, entity_b, role_a, role_b,
-        source_a, person_a, record_a, source_b, person_b, record_b, via_type, via_source, via_id,
+        source_a, person_id_a, record_a, source_b, person_id_b, record_b, via_type, via_source, via_id,
         fact_key, at_a, at_b, grading, hub_people, {weight} AS base_weight, factor,
         ({weight}) * factor AS strength
     FROM ({parts}) u"""

@@ -137,8 +137,8 @@ def group_evidence_sql(config: NetworkConfig) -> str:
         JOIN net_members ma ON ma.entity_id = ev.entity_{x}
         JOIN net_members mb ON mb.entity_id = ev.entity_{y} AND mb.group_id = ma.group_id
         WHERE ev.kind <> 'victim_suspect' AND ev.role_a <> 'victim' AND ev.role_b <> 'victim'"""
-    a_side = assoc.format(s="source_a", p="person_a", r="record_a", t="at_a", x="a", y="b")
-    b_side = assoc.format(s="source_b", p="person_b", r="record_b", t="at_b", x="b", y="a")
+    a_side = assoc.format(s="source_a", p="person_id_a", r="record_a", t="at_a", x="a", y="b")
+    b_side = assoc.format(s="source_b", p="person_id_b", r="record_b", t="at_b", x="b", y="a")
     return f"""
     WITH rows AS (
         {a_side}

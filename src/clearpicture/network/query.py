@@ -70,15 +70,15 @@ def groups_document(store: Store, group_id: str | None = None) -> dict[str, Any]
         evidence = []
         for row in store.dicts(
             """SELECT DISTINCT e.evidence_id, e.kind, e.entity_a, e.entity_b, e.role_a, e.role_b,
-                e.source_a, e.person_a, e.record_a, e.source_b, e.person_b, e.record_b, e.via_type,
+                e.source_a, e.person_id_a, e.record_a, e.source_b, e.person_id_b, e.record_b, e.via_type,
                 e.via_source, e.via_id, e.at_a, e.at_b, e.grading, e.hub_people, e.strength
             FROM edge_evidence e JOIN group_evidence g ON g.evidence_id = e.evidence_id
             WHERE g.group_id = ? ORDER BY e.kind, e.entity_a, e.entity_b, e.evidence_id""", [gid]):
             evidence.append({
                 "basis": "association", "kind": row["kind"], "evidence_id": row["evidence_id"],
                 "entities": [row["entity_a"], row["entity_b"]], "roles": [row["role_a"], row["role_b"]],
-                "records": [[row["source_a"], row["person_a"], row["record_a"]],
-                            [row["source_b"], row["person_b"], row["record_b"]]],
+                "records": [[row["source_a"], row["person_id_a"], row["record_a"]],
+                            [row["source_b"], row["person_id_b"], row["record_b"]]],
                 "via": [row["via_type"], row["via_source"], row["via_id"]],
                 "at": [_iso(row["at_a"]), _iso(row["at_b"])], "grading": row["grading"],
                 "hub_people": row["hub_people"], "strength": round(float(row["strength"]), 6),

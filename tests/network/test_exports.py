@@ -1,0 +1,124 @@
+"""Network exports open in analysts' tools, carry the marking, leave out protected characteristics,
+and are logged as disclosures."""
+
+from __future__ import annotations
+
+import csv
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from clearpicture.errors import InputError
+from clearpicture.network.export_formats import (
+    ANB_ENTITY_COLUMNS,
+    ANB_LINK_COLUMNS,
+    export_network,
+)
+from clearpicture.network.export_graph import MARKING, export_graph
+from clearpicture.store import Store
+
+
+def _export(store: Store, fmt: str, out: Path, group: str | None = None, **kw: object) -> dict[str, object]:
+    return export_network(store, fmt, out, group, recipient="CSE team, Sandwell", purpose="strategy meeting",
+                          **kw)  # type: ignore[arg-type]
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+@pytest.mark.parametrize("fmt,reader", [("graphml", nx.read_graphml), ("gexf", nx.read_gexf)])
+def test_graph_formats_parse_with_the_same_counts(grouped: Store, tmp_path: Path, fmt: str, reader) -> None:  # type: ignore[no-untyped-def]
+    expected = export_graph(grouped)
+    assert expected.number_of_nodes() == 7 and expected.number_of_edges() == 8
+    out = tmp_path / f"net.{fmt}"
+    _export(grouped, fmt, out)
+    back = reader(out)
+    assert (back.number_of_nodes(), back.number_of_edges()) == (7, 8)
+    assert set(map(str, back.nodes)) == set(expected.nodes)
+    text = out.read_text(encoding="utf-8")
+    assert f"<!-- {MARKING}" in text
+    if fmt == "graphml":
+        assert back.graph["marking"] == MARKING
+    roles = {str(n): a.get("role") for n, a in back.nodes(data=True)}
+    assert roles["E-V1"] == "victim" and roles["E-O2"] == "suspect"
+
+
+def test_neo4j_csvs_have_the_admin_import_headers(grouped: Store, tmp_path: Path) -> None:
+    _export(grouped, "neo4j-csv", tmp_path / "neo")
+    nodes = _rows(tmp_path / "neo" / "nodes.csv")
+    rels = _rows(tmp_path / "neo" / "relationships.csv")
+    assert nodes[0][:2] == ["entityId:ID", ":LABEL"]
+    assert rels[0][:3] == [":START_ID", ":END_ID", ":TYPE"]
+    ids = {r[0] for r in nodes[1:]}
+    assert len(ids) == len(nodes) - 1 == 7
+    assert all(r[0] in ids and r[1] in ids for r in rels[1:]) and len(rels) - 1 == 8
+    assert all(r[-1] == MARKING for r in nodes[1:] + rels[1:])
+    assert {"VICTIM_LINK", "EVIDENCE_LINK", "USES"} <= {r[2] for r in rels[1:]}
+    assert (tmp_path / "neo" / "MARKING.txt").read_text().startswith(MARKING)
+
+
+def test_anb_csvs_have_entities_and_links_with_types(grouped: Store, tmp_path: Path) -> None:
+    _export(grouped, "anb-csv", tmp_path / "anb")
+    entities = _rows(tmp_path / "anb" / "entities.csv")
+    links = _rows(tmp_path / "anb" / "links.csv")
+    assert entities[0] == ANB_ENTITY_COLUMNS and links[0] == ANB_LINK_COLUMNS
+    types = {r[0]: r[1] for r in entities[1:]}
+    assert types["EO-CAR1"] == "Vehicle" and types["E-O1"] == "Person"
+    assert all(r[0] in types and r[3] in types for r in links[1:])
+    assert all(r[-1] == MARKING for r in entities[1:] + links[1:])
+
+
+def test_group_picture_is_an_svg_of_one_group(grouped: Store, tmp_path: Path) -> None:
+    _export(grouped, "svg", tmp_path / "g.svg", "G00001")
+    root = ET.parse(tmp_path / "g.svg").getroot()
+    assert root.tag.endswith("svg")
+    circles = [e for e in root.iter() if e.tag.endswith("circle")]
+    assert len(circles) >= 7
+    assert MARKING in (tmp_path / "g.svg").read_text()
+    with pytest.raises(InputError, match="--group"):
+        _export(grouped, "svg", tmp_path / "all.svg")
+
+
+def test_exports_never_hold_ethnicity_or_nationality(grouped: Store, tmp_path: Path) -> None:
+    grouped.execute("UPDATE raw_persons SET ethnicity_self = 'ZQ9', ethnicity_self_raw = 'ZQ9', "
+                    "nationality = NULL, nationality_raw = 'QQQ', ethnicity_officer_raw = 'IC7X'")
+    out = tmp_path / "exports"
+    for fmt, name in (("graphml", "n.graphml"), ("gexf", "n.gexf"), ("neo4j-csv", "neo"), ("anb-csv", "anb")):
+        _export(grouped, fmt, out / name)
+    texts = [p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file()]
+    assert len(texts) == 8
+    for text in texts:
+        for forbidden in ("ZQ9", "QQQ", "IC7X", "ethnicity", "nationality", "FO1", "SO1"):
+            assert forbidden not in text
+
+
+def test_every_export_is_a_logged_disclosure(grouped: Store, tmp_path: Path) -> None:
+    _export(grouped, "graphml", tmp_path / "g.graphml", "G00001")
+    rows = grouped.dicts("SELECT * FROM audit_log WHERE action = 'disclosure'")
+    assert len(rows) == 1
+    assert rows[0]["recipient"] == "CSE team, Sandwell" and rows[0]["justification"] == "strategy meeting"
+    what = json.loads(rows[0]["what"])
+    assert what["format"] == "graphml" and what["group"] == "G00001" and len(what["person_refs"]) == 6
+    assert "O1" not in rows[0]["what"]  # persons by keyed reference only
+
+
+def test_pseudonymised_export_hides_entity_ids(grouped: Store, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLEARPICTURE_PSEUDONYM_KEY", "a-test-key-of-enough-length")
+    _export(grouped, "graphml", tmp_path / "p1.graphml", pseudonymise=True)
+    _export(grouped, "graphml", tmp_path / "p2.graphml", pseudonymise=True)
+    first, second = (nx.read_graphml(tmp_path / f"p{i}.graphml") for i in (1, 2))
+    assert not any(str(n).startswith("E") for n in first.nodes)
+    assert set(first.nodes) == set(second.nodes)  # stable with one key: recipients can join files
+
+
+def test_unknown_format_or_group_is_a_clear_error(grouped: Store, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unknown format"):
+        _export(grouped, "pajek", tmp_path / "x")
+    with pytest.raises(InputError, match="no group"):
+        _export(grouped, "graphml", tmp_path / "x.graphml", "G12345")
