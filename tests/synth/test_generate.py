@@ -131,7 +131,10 @@ def test_victims_are_under_18_when_harmed(small: Path, tables: dict[str, pd.Data
     assert len(cse) > 10
     ev = tables["events"].set_index(["source", "event_id"])
     for s, e, v in zip(cse.source, cse.event_id, cse.victim_true_person, strict=True):
-        when = pd.Timestamp(ev.loc[(s, e), "started_at"]).tz_localize(None)
+        started = ev.loc[(s, e), "started_at"]
+        if started > "2026":  # a future date planted for validation to catch
+            continue
+        when = pd.Timestamp(started).tz_localize(None)
         dob = pd.Timestamp(people.loc[v, "date_of_birth"])
         assert (when - dob).days / 365.25 < 18, (s, e)
 

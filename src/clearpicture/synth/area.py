@@ -80,6 +80,7 @@ def build_area(seed: int, area: Area, scale: Scale, weak_force: bool) -> AreaRes
     offenders = np.concatenate([g.offenders for g in groups])
     pe.set_alias_share(offenders, 0.3)
     pe.set_alias_share(np.concatenate([c["members"] for c in crews]), 0.25)
+    _namesakes(w, groups)
     present = {k: np.zeros(pe.n, bool) for k in KINDS}
     presence_for_cse(w, groups, present)
     crew_presence(w, crews, present)
@@ -91,6 +92,7 @@ def build_area(seed: int, area: Area, scale: Scale, weak_force: bool) -> AreaRes
     crew_events(w, crews, teams)
     other_sexual_offences(w, teams, T0, T1)
     ordinary_events(w, hubs, teams, T0, T1)
+    _invalid_events(w)
     _truth_people(w)
     patterns: dict[str, int] = {}
     total = 0
@@ -100,6 +102,34 @@ def build_area(seed: int, area: Area, scale: Scale, weak_force: bool) -> AreaRes
             patterns[key] = patterns.get(key, 0) + 1
             total += 1
     return AreaResult(w, teams, groups, patterns, total)
+
+
+def _namesakes(w: AreaWorld, groups: list[Group]) -> None:
+    """Give some unrelated people the very name of an offender or victim (a different person)."""
+    rng, pe = w.rng, w.people
+    special = np.concatenate([np.concatenate([g.offenders, g.victims]) for g in groups])
+    ordinary = np.flatnonzero(pe.kind_a == "ordinary")
+    pick = special[rng.random(len(special)) < 0.12]
+    for p, o in zip(pick.tolist(), rng.choice(ordinary, len(pick)).tolist(), strict=True):
+        pe.forename[o] = pe.forename[p]
+        pe.surname[o] = pe.surname[p]
+
+
+def _invalid_events(w: AreaWorld) -> None:
+    """A few values validation must catch: future or impossible dates, malformed and unknown codes."""
+    rng = w.rng
+    ev = w.bufs["events"].data
+    n = len(ev["event_id"])
+    for i in np.flatnonzero(rng.random(n) < 0.002).tolist():
+        k = int(rng.integers(0, 4))
+        if k == 0 and ev["started_at"][i]:
+            ev["started_at"][i] = "2031" + str(ev["started_at"][i])[4:]
+        elif k == 1:
+            ev["recorded_at"][i] = "2023-02-30T10:00:00Z"
+        elif k == 2 and ev["offence_code"][i]:
+            ev["offence_code"][i] = str(ev["offence_code"][i]).replace("/", "-") + "x"
+        elif k == 3 and ev["kind"][i] == "disruption":
+            ev["disruption_type"][i] = "ASBO"
 
 
 def _truth_people(w: AreaWorld) -> None:

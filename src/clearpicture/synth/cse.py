@@ -64,7 +64,7 @@ def plant_group_people(w: AreaWorld, n_groups: int, n_lone: int, t0: int, t1: in
         rel_hh = np.repeat(hh, rel_n)
         pe.add(rel_hh, pe.adults_dob(len(rel_hh), start, 16, 60), "relative")
         # victims: children aged 12-16 when it starts and under 18 until it ends, in their own families
-        age0 = np.minimum(rng.uniform(12, 16.5, n_vic) * 365.25, 17.8 * 365.25 - (end - start))
+        age0 = np.minimum(rng.uniform(12, 16.5, n_vic) * 365.25, 17.4 * 365.25 - (end - start))
         vhh = pe.households(n_vic)
         vic = pe.add(vhh, (start - age0).astype(np.int64), "victim")
         par_n = rng.integers(1, 3, n_vic)

@@ -14,6 +14,7 @@ import numpy as np
 
 from .cse import Group, age_at, offence_for
 from .notes import write_note
+from .tables import fmt_datetimes
 from .teams import Teams, outcome
 from .world import AreaWorld
 
@@ -40,8 +41,6 @@ def _case(w: AreaWorld, kind: str, eid: str, ev_kind: str, grp: Group | None, vi
 
 
 def _fmt_day(w: AreaWorld, d: int) -> str:
-    from .tables import fmt_datetimes
-
     return fmt_datetimes(np.array([d]), np.array([int(w.rng.integers(28800, 64800))]))[0]
 
 
@@ -68,6 +67,14 @@ def group_events(w: AreaWorld, grp: Group, teams: Teams) -> None:
         for lid in place_ids[1:]:
             if rng.random() < 0.35:
                 w.link(police, "person", w.rid(police, p), "location", lid, "visited")
+    for v in pvictims:
+        for key, num in grp.phones:
+            if rng.random() < 0.25:  # a phone given to the child by the group
+                w.link(police, "person", w.rid(police, v), "object", w.obj(police, key, "phone", num), "user")
+        w.link(police, "person", w.rid(police, v), "location", w.home(police, v), "resident")
+        for lid in place_ids[1:]:
+            if rng.random() < 0.3:
+                w.link(police, "person", w.rid(police, v), "location", lid, "visited")
     crimes: dict[int, list[tuple[str, int, str]]] = {}
     for v in pvictims:
         for _ in range(1 + min(3, int(rng.poisson(0.6)))):
@@ -103,7 +110,8 @@ def group_events(w: AreaWorld, grp: Group, teams: Teams) -> None:
             for key, mark in grp.vehicles:
                 if rng.random() < 0.2:
                     w.link(police, "event", eid, "object", w.obj(police, key, "vehicle", mark), "involved")
-            write_note(w, police, "event", eid, d + int(rng.integers(0, 10)), team, teams, about_child=True)
+            write_note(w, police, "event", eid, d + int(rng.integers(0, 10)), team, teams, about_child=True,
+                       sex=pe.sex[v])
             _case(w, police, eid, "crime", grp, v, flags, team, teams.is_weak(team), out)
             crimes.setdefault(v, []).append((eid, d, team))
     _intelligence(w, grp, offenders, pvictims, place_ids)
@@ -133,6 +141,11 @@ def _intelligence(w: AreaWorld, grp: Group, offenders: list[int], victims: list[
         for i in rng.choice(len(people), k, replace=False).tolist():
             p, role = people[i]
             w.person_event("police", p, eid, role)
+        free = w.unlinked("police")
+        if len(free) and rng.random() < 0.15:  # someone unconnected named in passing
+            j = int(free[int(rng.integers(0, len(free)))])
+            w.rec_linked["police"][j] = True
+            w.link("police", "person", w.rec_ids["police"][j], "event", eid, "associate")
         for key, mark in grp.vehicles:
             if rng.random() < 0.4:
                 w.link("police", "event", eid, "object", w.obj("police", key, "vehicle", mark), "involved")
@@ -147,8 +160,9 @@ def _missing(w: AreaWorld, grp: Group, victims: list[int], place_ids: list[str],
         for _ in range(int(rng.poisson(1.3))):
             d = int(rng.integers(grp.start, grp.end + 1))
             found = place_ids[int(rng.integers(0, len(place_ids)))] if place_ids and rng.random() < 0.4 else None
+            back = fmt_datetimes(np.array([d + int(rng.integers(0, 4))]), np.array([int(rng.integers(0, 86400))]))[0]
             eid = w.event("police", "missing_episode", d, flags="MISSING" + ("|CSE" if rng.random() < 0.4 else ""),
-                          location_id=found)
+                          location_id=found, ended_at=back if rng.random() < 0.85 else None)
             w.person_event("police", v, eid, "subject")
             if rng.random() < 0.3:
                 write_note(w, "police", "event", eid, d, "Response", teams, about_child=True)

@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from .notes import write_note
 from .people import REF_DAY
-from .pool import phones
+from .pool import phones, vehicle_marks
 from .tables import fmt_datetimes
-from .teams import Teams, outcome
+from .teams import Teams, outcome, outcomes
 from .world import KINDS, AreaWorld
 
 __all__ = ["make_hubs", "ordinary_events", "ordinary_people", "plant_crews"]
@@ -176,18 +177,22 @@ def ordinary_events(w: AreaWorld, hubs: dict[str, list[Place]], teams: Teams, t0
             cols["offence_code"] = [c if ic else None for c, ic in
                                     zip(_ORDINARY_CODES[rng.integers(0, len(_ORDINARY_CODES), n_ev)].tolist(),
                                         is_crime.tolist(), strict=True)]
-            outs = [outcome(rng, teams.profile("CID East"), True) if ic else None for ic in is_crime.tolist()]
+            all_outs = outcomes(rng, teams.profile("CID East"), n_ev)
+            outs = [o if ic else None for o, ic in zip(all_outs, is_crime.tolist(), strict=True)]
             cols["outcome"] = outs
             od = days + rng.integers(5, 200, n_ev)
             ods = fmt_datetimes(od, secs)
             cols["outcome_at"] = [d if o else None for d, o in zip(ods, outs, strict=True)]
             at_hub = rng.random(n_ev) < 0.06
+            first = w.rec_person["police"][recs[pos == 0]]
+            at_home = is_crime & ~at_hub & (rng.random(n_ev) < 0.25)
             cols["location_id"] = [
-                w.loc_ids[("police", hub_places[int(rng.integers(0, len(hub_places)))][0])]
-                if h else None for h in at_hub.tolist()]
+                w.loc_ids[("police", hub_places[int(rng.integers(0, len(hub_places)))][0])] if h
+                else (w.home("police", int(p)) if hm else None)
+                for h, hm, p in zip(at_hub.tolist(), at_home.tolist(), first.tolist(), strict=True)]
             roles = np.where(pos == 0, np.where(np.asarray(is_crime)[ev_of], "victim", "reporter"),
                              np.where(pos == 1, "suspect", "witness")).astype(object)
-            team = [teams.pick_other(rng) for _ in range(n_ev)]
+            team = teams.pick_other_many(rng, n_ev)
             w.truth["cases"].extend({
                 "source": [code] * int(is_crime.sum()), "event_id": eids[is_crime], "kind": ["crime"] * int(is_crime.sum()),
                 "is_cse": ["false"] * int(is_crime.sum()), "is_group_based": ["false"] * int(is_crime.sum()),
@@ -197,11 +202,23 @@ def ordinary_events(w: AreaWorld, hubs: dict[str, list[Place]], teams: Teams, t0
                 "outcome": [o for o, c in zip(outs, is_crime.tolist(), strict=True) if c],
             })
             _visits(w, recs, hub_places)
+            _owned_objects(w, recs)
+            for i in np.flatnonzero(rng.random(n_ev) < 0.10).tolist():
+                write_note(w, "police", "event", str(eids[i]), int(days[i]) + 1, team[i], teams, about_child=False)
         elif kind == "social_care":
             cols["kind"] = ["referral"] * n_ev
             flag = rng.choice(np.array(["", "NEGLECT", "DA", "CSE", "MISSING"]), n_ev, p=[0.45, 0.25, 0.2, 0.03, 0.07])
             cols["flags"] = flag
             roles = np.where(pos == 0, "subject", "associate").astype(object)
+            flagged = flag == "CSE"  # flagged by the worker, but no exploitation planted: a false alarm
+            nf = int(flagged.sum())
+            w.truth["cases"].extend({
+                "source": [code] * nf, "event_id": eids[flagged], "kind": ["referral"] * nf,
+                "is_cse": ["false"] * nf, "is_group_based": ["false"] * nf, "cse_flagged": ["true"] * nf,
+                "gbcse_flagged": ["false"] * nf,
+            })
+            for i in np.flatnonzero(rng.random(n_ev) < 0.25).tolist():
+                write_note(w, "social_care", "event", str(eids[i]), int(days[i]) + 2, None, teams, about_child=True)
         elif kind == "health":
             cols["kind"] = ["health_contact"] * n_ev
         else:
@@ -213,6 +230,21 @@ def ordinary_events(w: AreaWorld, hubs: dict[str, list[Place]], teams: Teams, t0
             "to_id": eids[ev_of], "role": roles,
         })
         w.rec_linked[kind][recs] = True
+
+
+def _owned_objects(w: AreaWorld, recs: np.ndarray) -> None:
+    """Phones and vehicles of a few ordinary people, as police record them."""
+    rng, pe = w.rng, w.people
+    pick = recs[rng.random(len(recs)) < 0.08]
+    marks = vehicle_marks(rng, len(pick))
+    for j, mark in zip(pick.tolist(), marks, strict=True):
+        p = int(w.rec_person["police"][j])
+        rid = w.rec_ids["police"][j]
+        phone = pe.phone[p]
+        if phone is not None and rng.random() < 0.6:
+            w.link("police", "person", rid, "object", w.obj("police", f"ph-{p}", "phone", phone), "owner")
+        else:
+            w.link("police", "person", rid, "object", w.obj("police", f"veh-{p}", "vehicle", mark), "owner")
 
 
 def make_hub_records(w: AreaWorld, hubs: dict[str, list[Place]]) -> None:

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from .notes import write_note
 from .people import REF_DAY
+from .tables import fmt_datetimes
+from .teams import Teams, outcome
 from .world import AreaWorld
 
 __all__ = ["other_sexual_offences"]
 
 
-def other_sexual_offences(w: AreaWorld, teams: object, t0: int, t1: int) -> None:
-    from .notes import write_note
-    from .teams import Teams, outcome
+def _later(w: AreaWorld, d: int, out: str | None) -> str | None:
+    if out is None:
+        return None
+    return fmt_datetimes(np.array([d + int(w.rng.integers(10, 300))]), np.array([43200]))[0]
 
-    assert isinstance(teams, Teams)
+
+def other_sexual_offences(w: AreaWorld, teams: Teams, t0: int, t1: int) -> None:
     rng, pe = w.rng, w.people
     free = w.unlinked("police")
     persons = w.rec_person["police"][free]
@@ -43,7 +48,7 @@ def other_sexual_offences(w: AreaWorld, teams: object, t0: int, t1: int) -> None
         made += 1
         team = teams.pick_cse(rng)
         out = outcome(rng, teams.profile(team), True)
-        eid = w.event("police", "crime", d, offence_code="23", outcome=out)
+        eid = w.event("police", "crime", d, offence_code="23", outcome=out, outcome_at=_later(w, d, out))
         w.person_event("police", c, eid, "victim")
         w.person_event("police", a, eid, "suspect")
         write_note(w, "police", "event", eid, d, team, teams, about_child=True, sex=pe.sex[c])
@@ -60,11 +65,10 @@ def other_sexual_offences(w: AreaWorld, teams: object, t0: int, t1: int) -> None
             code = "19/3" if pe.sex[v] != "M" else "19/6"
         team = teams.pick_other(rng)
         out = outcome(rng, teams.profile(team), True)
-        eid = w.event("police", "crime", d, offence_code=code, outcome=out)
+        eid = w.event("police", "crime", d, offence_code=code, outcome=out, outcome_at=_later(w, d, out))
         w.person_event("police", v, eid, "victim")
         w.person_event("police", s, eid, "suspect")
         w.truth["cases"].add(source=w.code("police"), event_id=eid, kind="crime", is_cse="false",
                              is_group_based="false", cse_flagged="false", gbcse_flagged="false",
                              victim_true_person=w.true_person(v), team=team,
                              weaker_team=str(teams.is_weak(team)).lower(), outcome=out)
-    _ = np

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -54,8 +55,13 @@ class Buf:
     def to_arrow(self) -> pa.Table:
         arrays = []
         for c in self.columns:
-            vals = [None if v is None or v == "" else str(v) for v in self.data[c]]
-            arrays.append(pa.array(vals, type=pa.string()))
+            vals = self.data[c]
+            try:
+                arr = pa.array(vals, type=pa.string())
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                arr = pa.array([None if v is None else str(v) for v in vals], type=pa.string())
+            # empty means unknown: write it as a missing value, never as an empty string
+            arrays.append(pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr))
         return pa.Table.from_arrays(arrays, names=self.columns)
 
 

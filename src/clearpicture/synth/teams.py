@@ -62,6 +62,9 @@ class Teams:
     def pick_other(self, rng: np.random.Generator) -> str:
         return OTHER_TEAMS[int(rng.choice(3, p=[0.4, 0.4, 0.2]))]
 
+    def pick_other_many(self, rng: np.random.Generator, n: int) -> list[str]:
+        return np.asarray(OTHER_TEAMS, dtype=object)[rng.choice(3, n, p=[0.4, 0.4, 0.2])].tolist()  # type: ignore[no-any-return]
+
     def author(self, rng: np.random.Generator, team: str) -> str:
         a = self.authors[team]
         return a[int(rng.integers(0, len(a)))]
@@ -83,6 +86,18 @@ def outcome(rng: np.random.Generator, prof: Profile, has_suspect: bool) -> str |
     if u < prof.p_charge + prof.p_evidential:
         return str(rng.choice(np.array(["14", "15", "16"]), p=[0.15, 0.45, 0.40]))
     return str(rng.choice(np.array(["2", "8", "10", "20", "21"]), p=[0.2, 0.2, 0.1, 0.3, 0.2]))
+
+
+def outcomes(rng: np.random.Generator, prof: Profile, n: int) -> list[str | None]:
+    """Vectorised :func:`outcome` for ``n`` crimes with a suspect (the bulk of ordinary crime)."""
+    codes = np.array(["", "1", "14", "15", "16", "2", "8", "10", "20", "21"], dtype=object)
+    rest = 1.0 - prof.p_open
+    other = rest * (1 - prof.p_charge - prof.p_evidential)
+    p = np.array([prof.p_open, rest * prof.p_charge, rest * prof.p_evidential * 0.15,
+                  rest * prof.p_evidential * 0.45, rest * prof.p_evidential * 0.40,
+                  other * 0.2, other * 0.2, other * 0.1, other * 0.3, other * 0.2])
+    picked = codes[rng.choice(len(codes), n, p=p / p.sum())]
+    return [c or None for c in picked.tolist()]
 
 
 def profiles_truth() -> dict[str, dict[str, float]]:
