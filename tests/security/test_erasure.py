@@ -137,15 +137,19 @@ def test_erasure_covers_tables_added_later_by_convention(world: Store) -> None:
     assert world.sql("SELECT left_person_id FROM investigation_queue") == [("PF1-P-2",)]
 
 
-def test_cli_erase_reports_in_json(tmp_path: Path) -> None:
+def test_cli_erase_reports_in_json_and_removes_exports(tmp_path: Path) -> None:
     db = tmp_path / "ws.duckdb"
+    export = tmp_path / "export.csv"
     with Store(db) as s:
         build_world(s)
+        _disclosures(s, export)
     r = CliRunner().invoke(main, ["erase", "--db", str(db), "--person", f"PF1/{ERASED['person_id']}",
-                                  "--reason", "out of scope", "--json"])
+                                  "--reason", "out of scope", "--json", "--remove-exports"])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["tables"]["raw_persons"] == 1 and doc["residual"] == []
+    assert doc["exports_removed"] == [str(export)] and not export.exists()
+    assert doc["notify"] == ["LA1 safeguarding hub", "National audit"]
     again = CliRunner().invoke(main, ["erase", "--db", str(db), "--person", f"PF1/{ERASED['person_id']}",
                                       "--reason", "out of scope"])
     assert again.exit_code == 3

@@ -92,12 +92,15 @@ def test_cli_add_list_disable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert r.exit_code == 0, r.output
     bad = runner.invoke(main, ["users", "add", "nat", "--role", "national", "--sources", "PF1", "--db", db])
     assert bad.exit_code == 3 and "analysts only" in bad.output
+    forced = runner.invoke(main, ["users", "add", "ana2", "--role", "analyst", "--force", "NHS1", "--db", db])
+    assert forced.exit_code == 0, forced.output
     r = runner.invoke(main, ["users", "disable", "ana", "--db", db])
     assert r.exit_code == 0
     listed = json.loads(runner.invoke(main, ["users", "list", "--db", db, "--json"]).stdout)
     assert listed["users"][0]["username"] == "ana" and listed["users"][0]["active"] is False
     assert listed["users"][0]["sources"] == ["LA1", "PF1"]
     assert "password_hash" not in listed["users"][0]
+    assert listed["users"][1]["sources"] == ["NHS1"]
 
 
 def test_cli_prompts_for_password_without_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,14 +21,19 @@ def users() -> None:
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["admin", "analyst", "national"]))
 @click.option("--sources", default="", help="Analysts: comma-separated source codes they may see.")
-@click.option("--force", "force_code", default=None, help="Same as --sources with one code.")
+@click.option("--force", "force_code", default=None,
+              help="Analysts: one more source code for their scope (older form of --sources).")
 @db_option
 def add(name: str, role: str, sources: str, force_code: str | None, db: str) -> None:
     """Add a user. The password comes from CLEARPICTURE_PASSWORD, else a prompt."""
     password = os.environ.get("CLEARPICTURE_PASSWORD") or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True, err=True
     )
-    scope = [s for s in sources.split(",") if s.strip()] + ([force_code] if force_code else [])
+    scope = [s for s in sources.split(",") if s.strip()]
+    if force_code and role == "analyst":
+        scope.append(force_code)
+    elif force_code:
+        echo_err(f"note: --force {force_code} ignored: only analysts have a source scope")
     with open_store(db) as store:
         actor = add_user(store, name, role, password, scope, by=local_operator())
     echo_err(f"added {actor.username} ({actor.role}{': ' + ','.join(sorted(actor.sources)) if actor.sources else ''})")
