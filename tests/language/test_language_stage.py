@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from clearpicture.cli import main
 from clearpicture.disclosure import DisclosureRule
 from clearpicture.errors import ConfigError
-from clearpicture.language import CATEGORIES, partner_rates, review, run
+from clearpicture.language import CATEGORIES, load_rules, partner_rates, review, run
 from clearpicture.language.stage import LEVELS, rates_sql
 from clearpicture.store import Store, open_store
 
@@ -52,7 +52,7 @@ def test_run_writes_one_row_per_finding_with_rule_and_version(store: Store) -> N
     assert len(findings) == expected
     assert result.counts["notes"] == 54 and result.counts["flagged_notes"] == 10 + 3 + 1
     for f in findings:
-        assert f["run_id"] == result.run_id and f["rules_version"] == "1.0.0"
+        assert f["run_id"] == result.run_id and f["rules_version"] == load_rules().version
         assert f["rule_id"] and f["category"] in CATEGORIES
         assert f["person_id"] == f["about_id"]
     note = store.sql("SELECT text FROM raw_notes WHERE note_id = 'n0'")[0][0]
