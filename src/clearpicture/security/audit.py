@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -58,8 +59,14 @@ _KEY_NAME = "audit_subject_key"
 _COLUMNS = ("seq", "at_utc", "actor", "role", "action", "what", "justification", "recipient", "allowed")
 
 
+#: Stores whose audit tables and key are known to exist, with the key (saves a commit per row).
+_READY: weakref.WeakKeyDictionary[Store, bytes] = weakref.WeakKeyDictionary()
+
+
 def ensure_audit_tables(store: Store) -> None:
     """Create the log, its head and the subject key when missing (idempotent)."""
+    if store in _READY:
+        return
     store.execute(
         """CREATE TABLE IF NOT EXISTS audit_log (
             seq BIGINT PRIMARY KEY, at_utc TIMESTAMP NOT NULL, actor VARCHAR NOT NULL, role VARCHAR,
@@ -67,10 +74,12 @@ def ensure_audit_tables(store: Store) -> None:
             allowed BOOLEAN NOT NULL, prev_hash VARCHAR NOT NULL, row_hash VARCHAR NOT NULL)"""
     )
     store.execute("CREATE TABLE IF NOT EXISTS audit_head (seq BIGINT, row_hash VARCHAR)")
-    _subject_key(store)
+    _READY[store] = _subject_key(store)
 
 
 def _subject_key(store: Store) -> bytes:
+    if store in _READY:
+        return _READY[store]
     rows = store.sql("SELECT value FROM meta WHERE key = ?", [_KEY_NAME])
     if rows:
         return bytes.fromhex(rows[0][0])
