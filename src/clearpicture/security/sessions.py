@@ -47,6 +47,7 @@ class Session:
     token_hash: str
     actor: Actor
     csrf_token: str
+    last_seen: datetime | None = None
 
 
 def _now() -> datetime:
@@ -93,7 +94,7 @@ def load_session(
     actor = get_actor(store, str(username), authenticated_at=authenticated_at)
     if actor is None:
         return None
-    return Session(token_hash=token_hash(token), actor=actor, csrf_token=str(csrf))
+    return Session(token_hash=token_hash(token), actor=actor, csrf_token=str(csrf), last_seen=last_seen)
 
 
 def touch_session(store: Store, hashed: str, now: datetime | None = None) -> None:

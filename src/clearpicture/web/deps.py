@@ -17,6 +17,7 @@ personal data written to the audit log with :func:`clearpicture.security.record`
 from __future__ import annotations
 
 import hmac
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Query, Request
@@ -40,6 +41,7 @@ __all__ = [
 SESSION_COOKIE = "cp_session"
 CSRF_HEADER = "X-CSRF-Token"
 MAX_PURPOSE = 500
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 def get_db(request: Request) -> Database:
@@ -66,9 +68,12 @@ def optional_session(request: Request, db: Annotated[Database, Depends(get_db)])
     policy: SessionPolicy = request.app.state.session_policy
     with db.reading() as store:
         session = load_session(store, token, policy)
-    if session is not None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    # Record activity at most once a minute: the idle timeout is counted in minutes, and each
+    # touch is a write through the single writer.
+    if session is not None and (session.last_seen is None or now - session.last_seen >= TOUCH_EVERY):
         with db.writing() as store:
-            touch_session(store, session.token_hash)
+            touch_session(store, session.token_hash, now)
     return session
 
 
