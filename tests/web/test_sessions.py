@@ -122,3 +122,18 @@ def test_openapi_document_lists_the_api(client: TestClient) -> None:
     doc = client.get("/openapi.json").json()
     assert {"/api/v1/summary", "/api/v1/persons/{source}/{person_id}", "/login", "/logout"} <= set(doc["paths"])
     assert client.get("/docs").status_code == 404
+
+
+def test_an_unexpected_error_still_carries_security_headers(app: FastAPI) -> None:
+    from fastapi import APIRouter
+
+    boom = APIRouter()
+
+    @boom.get("/boom-test")
+    def explode() -> None:
+        raise RuntimeError("secret detail")
+
+    app.include_router(boom)
+    r = TestClient(app, raise_server_exceptions=False).get("/boom-test")
+    assert r.status_code == 500 and "secret detail" not in r.text
+    assert r.headers["content-security-policy"] and r.headers["x-content-type-options"] == "nosniff"

@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from webworld import login
 
 from clearpicture.security import audit
-from webworld import login
 
 
 def test_concurrent_consultations_each_log_one_row_and_keep_the_chain(app: FastAPI) -> None:

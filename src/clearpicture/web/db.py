@@ -26,11 +26,15 @@ __all__ = ["Database"]
 
 
 class _CursorStore(Store):
-    """A Store view over a cursor of the writer's database: same query helpers, own connection."""
+    """A Store view over a cursor of the writer's database: same query helpers, own connection.
 
-    def __init__(self, con: Any, path: str) -> None:  # noqa: D107 - no migration, no file opening
+    It copies the writer's attributes (so settings added to Store later come along) and swaps the
+    connection; it neither opens a file nor migrates.
+    """
+
+    def __init__(self, parent: Store, con: Any) -> None:
+        self.__dict__.update(parent.__dict__)
         self.con = con
-        self.path = path
         self._depth = 0
 
 
@@ -56,7 +60,7 @@ class Database:
         with self._lock:
             cursor = self.store.con.cursor()
         try:
-            yield _CursorStore(cursor, self.store.path)
+            yield _CursorStore(self.store, cursor)
         finally:
             cursor.close()
 
