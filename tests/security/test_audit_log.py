@@ -106,11 +106,12 @@ def test_cli_verify_exit_codes_and_show_filters(tmp_path: Path) -> None:
     assert json.loads(ok.stdout)["ok"] is True
     shown = runner.invoke(main, ["audit", "show", "--db", str(db), "--json", "--person", "PF1/PF1-P-1"])
     assert shown.exit_code == 0
-    assert [json.loads(line)["seq"] for line in shown.stdout.splitlines()] == [2, 5]
+    doc = json.loads(shown.stdout)
+    assert [r["seq"] for r in doc["rows"]] == [2, 5] and doc["count"] == 2
     text = runner.invoke(main, ["audit", "show", "--db", str(db), "--user", "ana"])
     assert text.exit_code == 0 and "REFUSED" in text.stdout and "case review" in text.stdout
     since = runner.invoke(main, ["audit", "show", "--db", str(db), "--json", "--since", "2999-01-01"])
-    assert since.exit_code == 0 and since.stdout == ""
+    assert since.exit_code == 0 and json.loads(since.stdout) == {"rows": [], "count": 0}
     with Store(db) as s:
         s.execute("UPDATE audit_log SET recipient = 'someone else' WHERE seq = 4")
     bad = runner.invoke(main, ["audit", "verify", "--db", str(db)])

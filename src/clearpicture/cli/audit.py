@@ -54,7 +54,7 @@ def _when(value: str | None, name: str) -> datetime | None:
 @json_option
 def show_cmd(db: str, user: str | None, person: str | None, since: str | None, until: str | None,
              action: str | None, as_json: bool) -> None:
-    """Print log rows, oldest first (JSON Lines with --json)."""
+    """Print log rows, oldest first (with --json: one document, {"rows": [...], "count": n})."""
     who: tuple[str, str] | None = None
     if person is not None:
         if "/" not in person:
@@ -64,10 +64,10 @@ def show_cmd(db: str, user: str | None, person: str | None, since: str | None, u
     with open_store(db) as store:
         rows = audit.show(store, user=user, person=who, since=_when(since, "since"),
                           until=_when(until, "until"), action=action)
+    if as_json:
+        emit_json({"rows": rows, "count": len(rows)})
+        return
     for r in rows:
-        if as_json:
-            emit_json(r)
-            continue
         fields = [str(r["seq"]), r["at_utc"].isoformat(timespec="seconds") + "Z", r["actor"], r["action"],
                   "allowed" if r["allowed"] else "REFUSED", audit.escape_text(r["what"]),
                   "why: " + audit.escape_text(r["justification"]),
