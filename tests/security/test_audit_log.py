@@ -117,3 +117,13 @@ def test_cli_verify_exit_codes_and_show_filters(tmp_path: Path) -> None:
     bad = runner.invoke(main, ["audit", "verify", "--db", str(db)])
     assert bad.exit_code != 0
     assert "edited" in bad.output
+
+
+def test_commands_refuse_a_missing_workspace_instead_of_creating_one(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.duckdb"
+    for args in (["audit", "verify"], ["audit", "show"], ["users", "list"],
+                 ["erase", "--person", "PF1/x", "--reason", "r"], ["governance", "--out", str(tmp_path / "g")]):
+        r = CliRunner().invoke(main, [*args, "--db", str(missing)])
+        assert r.exit_code == 4, (args, r.output)
+        assert "no such workspace" in r.output
+    assert not missing.exists()

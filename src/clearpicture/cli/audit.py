@@ -8,8 +8,8 @@ import click
 
 from ..errors import InputError
 from ..security import audit
-from ..store import open_store
 from ._common import db_option, emit_json, json_option
+from ._existing import open_existing
 
 
 @click.group("audit")
@@ -23,7 +23,7 @@ def audit_group() -> None:
 @click.option("--expect-head", default=None, help="The last hash recorded earlier elsewhere.")
 def verify_cmd(db: str, as_json: bool, expect_head: str | None) -> None:
     """Exit 0 only when the log is complete and untampered."""
-    with open_store(db) as store:
+    with open_existing(db) as store:
         result = audit.verify(store, expect_head=expect_head)
     if as_json:
         emit_json({"ok": result.ok, "rows": result.rows, "head": result.head, "problems": result.problems})
@@ -61,7 +61,7 @@ def show_cmd(db: str, user: str | None, person: str | None, since: str | None, u
             raise InputError(f"--person: {person!r} should be SOURCE/ID")
         src, pid = person.split("/", 1)
         who = (src, pid)
-    with open_store(db) as store:
+    with open_existing(db) as store:
         rows = audit.show(store, user=user, person=who, since=_when(since, "since"),
                           until=_when(until, "until"), action=action)
     if as_json:

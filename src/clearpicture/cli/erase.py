@@ -9,8 +9,8 @@ import click
 from ..errors import InputError
 from ..security import local_operator
 from ..security.erasure import erase_person
-from ..store import open_store
 from ._common import db_option, echo_err, emit_json, json_option
+from ._existing import open_existing
 
 
 @click.command("erase")
@@ -24,7 +24,7 @@ def erase(db: str, person: str, reason: str, remove_exports: bool, as_json: bool
     if "/" not in person:
         raise InputError(f"--person: {person!r} should be SOURCE/ID")
     source, person_id = person.split("/", 1)
-    with open_store(db) as store:
+    with open_existing(db) as store:
         result = erase_person(store, local_operator(), source, person_id, reason)
     removed: list[str] = []
     if remove_exports:

@@ -6,8 +6,8 @@ import click
 
 from ..disclosure import DisclosureRule
 from ..security.governance import write_governance
-from ..store import open_store
 from ._common import db_option, echo_err, emit_json, json_option
+from ._existing import open_existing
 
 
 @click.command("governance")
@@ -19,7 +19,7 @@ from ._common import db_option, echo_err, emit_json, json_option
 def governance(db: str, out_dir: str, true_counts: bool, as_json: bool) -> None:
     """Write the model card, disparity report and DPIA material (Markdown and HTML)."""
     rule = DisclosureRule(threshold=0, rounding=1, secondary=False) if true_counts else DisclosureRule()
-    with open_store(db, read_only=True) as store:
+    with open_existing(db, read_only=True) as store:
         paths = write_governance(store, out_dir, rule)
     if as_json:
         emit_json({"files": [str(p) for p in paths]})

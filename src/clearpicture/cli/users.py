@@ -10,6 +10,7 @@ from ..security import local_operator
 from ..security.users import add_user, disable_user, list_users
 from ..store import open_store
 from ._common import db_option, echo_err, emit_json, json_option
+from ._existing import open_existing
 
 
 @click.group("users")
@@ -44,7 +45,7 @@ def add(name: str, role: str, sources: str, force_code: str | None, db: str) -> 
 @json_option
 def list_(db: str, as_json: bool) -> None:
     """List users (never their passwords)."""
-    with open_store(db) as store:
+    with open_existing(db) as store:
         rows = list_users(store)
     if as_json:
         emit_json({"users": rows})
@@ -59,7 +60,7 @@ def list_(db: str, as_json: bool) -> None:
 @db_option
 def disable(name: str, db: str) -> None:
     """Disable a user; their sessions end at once."""
-    with open_store(db) as store:
+    with open_existing(db) as store:
         ended = disable_user(store, name, by=local_operator())
     echo_err(f"disabled {name}; ended {ended} session(s)")
 
