@@ -248,8 +248,8 @@ def edge_evidence_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
     return f"""
     SELECT DISTINCT {evidence_id} AS evidence_id, kind, entity_a, entity_b, role_a, role_b,
         source_a, person_id_a, record_a, source_b, person_id_b, record_b, via_type, via_source, via_id,
-        fact_key, at_a, at_b, grading, hub_people, {weight} AS base_weight, factor,
-        ({weight}) * factor AS strength
+        fact_key, at_a, at_b, grading, hub_people, CAST({weight} AS DOUBLE) AS base_weight,
+        CAST(factor AS DOUBLE) AS factor, CAST(({weight}) * factor AS DOUBLE) AS strength
     FROM ({parts}) u"""
 
 
@@ -289,8 +289,8 @@ def edge_hubs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
     )
     SELECT hub_entity, hub_kind, count(DISTINCT entity_id) AS people,
         count(DISTINCT entity_id) > {int(config.max_hub_people)} AS excluded,
-        CASE WHEN count(DISTINCT entity_id) > 1
-             THEN {_hub_factor("count(DISTINCT entity_id)", config)} ELSE 1.0 END AS hub_factor
+        CAST(CASE WHEN count(DISTINCT entity_id) > 1
+             THEN {_hub_factor("count(DISTINCT entity_id)", config)} ELSE 1.0 END AS DOUBLE) AS hub_factor
     FROM (SELECT * FROM po UNION ALL SELECT * FROM pl) u
     GROUP BY hub_entity, hub_kind"""
 

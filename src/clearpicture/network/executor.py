@@ -69,8 +69,9 @@ def spark_session() -> Any:
             SparkSession.builder.master("local[2]")
             .appName("clearpicture-network")
             .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.sql.shuffle.partitions", "4")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .getOrCreate()
         )
@@ -90,9 +91,8 @@ def _run_spark(store: Store, steps: Sequence[tuple[str, str]], keep: Sequence[st
         spark.createDataFrame(frame, schema=schema).createOrReplaceTempView(table)
     try:
         for name, sql in steps:
-            frame = spark.sql(sql)
-            if name == "edge_person_events":
-                frame = frame.cache()
+            # Cache every step: later steps and the collection read it again.
+            frame = spark.sql(sql).cache()
             frame.createOrReplaceTempView(name)
             if name in keep:
                 result = frame.toPandas()
