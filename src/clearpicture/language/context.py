@@ -10,6 +10,7 @@ so offsets carry over). It must not know about individual rules or categories.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 __all__ = ["NoteContext", "normalise"]
@@ -55,6 +56,7 @@ _TRAILING_REPORT = re.compile(
     r"^[^.!?;]*?,\s*(?:according\s+to(?!\s+(?:me|us)\b)|(?:he|she|they|the\s+\w+|his\s+\w+|her\s+\w+)\s+"
     r"(?:says|said|claims|claimed|states|stated|alleges|alleged|insists|insisted|maintains|told\s+\w+))\b"
 )
+_DOUBLE = re.compile('"')
 _SINGLE_OPEN = re.compile(r"(?:^|(?<=[\s(\[]))'(?=\S)")
 _SINGLE_CLOSE = re.compile(r"(?<=\S)'(?=[\s.,;:!?)\]]|$)")
 _CORRECTION = re.compile(
@@ -109,6 +111,7 @@ class NoteContext:
     _ends: list[int] = field(default_factory=list)
     _quotes: tuple[list[int], list[int], list[int]] | None = None
     _corrections: dict[tuple[int, int], bool] = field(default_factory=dict)
+    _clauses: dict[tuple[int, str], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._ends = [m.end() for m in _SENTENCE_END.finditer(self.text)]
@@ -116,22 +119,22 @@ class NoteContext:
     # -- geometry -----------------------------------------------------------------------
     def sentence(self, start: int, end: int) -> tuple[int, int]:
         """(start, end) of the sentence holding [start, end)."""
-        s, e = 0, len(self.text)
-        for pos in self._ends:
-            if pos <= start:
-                s = pos
-            elif pos >= end:
-                e = pos
-                break
-        return s, e
+        ends = self._ends
+        i = bisect_right(ends, start)
+        j = bisect_left(ends, end, i)
+        return (ends[i - 1] if i else 0), (ends[j] if j < len(ends) else len(self.text))
 
     def _clause_left(self, start: int, breaker: re.Pattern[str]) -> str:
-        s, _ = self.sentence(start, start)
-        left = self.text[s:start]
-        cut = 0
-        for m in breaker.finditer(left):
-            cut = m.end()
-        return left[cut:]
+        key = (start, breaker.pattern)
+        cached = self._clauses.get(key)
+        if cached is None:
+            s, _ = self.sentence(start, start)
+            left = self.text[s:start]
+            cut = 0
+            for m in breaker.finditer(left):
+                cut = m.end()
+            cached = self._clauses[key] = left[cut:]
+        return cached
 
     # -- checks -------------------------------------------------------------------------
     def negated(self, start: int) -> bool:
@@ -153,7 +156,7 @@ class NoteContext:
         if self._quotes is None:
             t = self.text
             self._quotes = (
-                [i for i, c in enumerate(t) if c == '"'] if '"' in t else [],
+                [m.start() for m in _DOUBLE.finditer(t)] if '"' in t else [],
                 [m.start() for m in _SINGLE_OPEN.finditer(t)] if "'" in t else [],
                 [m.start() for m in _SINGLE_CLOSE.finditer(t)] if "'" in t else [],
             )
