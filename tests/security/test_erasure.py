@@ -77,8 +77,8 @@ def test_erasure_keeps_everyone_else(full_world: Store) -> None:
     assert s.sql("SELECT count(*) FROM raw_links WHERE from_id = 'PF1-P-2'") == [(3,)]
     assert s.sql("SELECT object_id FROM raw_objects") == [("PF1-O-2",)]  # the erased person's phone goes
     assert s.sql("SELECT location_id FROM raw_locations") == [("PF1-L-2",)]  # a shared place stays
-    assert s.sql("SELECT note_id FROM raw_notes") == [("PF1-N-2",)]
-    assert s.sql("SELECT note_id FROM language_findings") == [("PF1-N-2",)]
+    assert s.sql("SELECT note_id FROM raw_notes ORDER BY 1") == [("PF1-N-2",), ("PF1-N-3",)]
+    assert s.sql("SELECT note_id FROM language_findings ORDER BY 1") == [("PF1-N-2",), ("PF1-N-3",)]
     assert s.sql("SELECT source, person_id, entity_id FROM entity_persons WHERE entity_id = 'ENT-1'") == [
         ("LA1", "LA1-C-1", "ENT-1")]
     assert s.sql("SELECT person_id_l FROM entity_pairs") == [("LA1-C-2",)]
@@ -88,6 +88,20 @@ def test_erasure_keeps_everyone_else(full_world: Store) -> None:
     assert s.sql("SELECT row_number FROM quarantine") == [(8,)]  # another id stays
     assert s.count("field_issues") == 0
     assert s.sql("SELECT value FROM meta WHERE key = 'stale_after_erasure'") == [('["linkage", "network"]',)]
+
+
+def test_shared_records_keep_their_text_with_the_persons_details_masked(full_world: Store) -> None:
+    text_before = full_world.sql("SELECT text FROM raw_notes WHERE note_id = 'PF1-N-3'")[0][0]
+    result = erase_person(full_world, local_operator(), *PERSON, reason="out of scope")
+    text = full_world.sql("SELECT text FROM raw_notes WHERE note_id = 'PF1-N-3'")[0][0]
+    assert len(text) == len(text_before)  # masked character for character: offsets still hold
+    assert text == "\u2588" * 7 + " " + "\u2588" * 12 + " (" + "\u2588" * 11 + ") and Robin Other at the hotel"
+    finding = full_world.sql("SELECT text FROM language_findings WHERE note_id = 'PF1-N-3'")[0][0]
+    assert set(finding) <= {"\u2588", " "}
+    assert full_world.sql("SELECT offence_description FROM raw_events")[0][0].startswith("Report by \u2588")
+    assert full_world.sql("SELECT text FROM raw_notes WHERE note_id = 'PF1-N-2'")[0][0] == "seen driving"
+    # one per detail per cell: forename, surname and phone in the note; two in the finding
+    assert result.masked == {"language_findings": 2, "raw_events": 1, "raw_notes": 3}
 
 
 def test_erasure_writes_one_content_free_row_naming_recipients(full_world: Store, tmp_path: Path) -> None:

@@ -55,7 +55,8 @@ def build_world(store: Store) -> None:
         {"source": "PF1", "person_id": e["person_id"], "forename": e["forename"], "surname": "Quilfeather",
          "phone": e["phone"]},
     ])
-    insert_rows(store, "raw_events", [{"source": "PF1", "event_id": "PF1-E-1", "kind": "crime"}])
+    insert_rows(store, "raw_events", [{"source": "PF1", "event_id": "PF1-E-1", "kind": "crime",
+                                       "offence_description": f"Report by {e['surname']}'s carer"}])
     insert_rows(store, "raw_objects", [
         {"source": "PF1", "object_id": "PF1-O-1", "kind": "phone", "value": e["phone"]},
         {"source": "PF1", "object_id": "PF1-O-2", "kind": "phone", "value": "07700900999"},
@@ -85,6 +86,9 @@ def build_world(store: Store) -> None:
          "text": f"{e['forename']} seen at the hotel"},
         {"source": "PF1", "note_id": "PF1-N-2", "about_type": "person", "about_id": "PF1-P-2",
          "text": "seen driving"},
+        # about the shared event: stays, but the erased person's details are masked in its text
+        {"source": "PF1", "note_id": "PF1-N-3", "about_type": "event", "about_id": "PF1-E-1",
+         "text": f"{e['forename']} {e['surname']} ({e['phone']}) and Robin Other at the hotel"},
     ])
     # Derived tables as later stages will write them (contracts in docs/dev/helpers.md).
     store.execute("CREATE TABLE entity_persons (source VARCHAR, person_id VARCHAR, entity_id VARCHAR)")
@@ -135,6 +139,7 @@ def build_world(store: Store) -> None:
     insert_rows(store, "language_findings", [
         {"source": "PF1", "note_id": "PF1-N-1", "text": f"{e['forename']} seen"},
         {"source": "PF1", "note_id": "PF1-N-2", "text": "seen driving"},
+        {"source": "PF1", "note_id": "PF1-N-3", "text": f"{e['forename']} {e['surname']}"},
     ])
     store.execute("CREATE TABLE report_cache (key VARCHAR, body VARCHAR)")
     insert_rows(store, "report_cache", [{"key": "profile", "body": f"... {e['surname']} ..."}])

@@ -13,6 +13,10 @@ later are covered without changes here (principles.md item 6):
   the stages that built them (linkage, network) are marked for re-running;
 * ``raw`` text of quarantined rows that mention the person's id; every row of any cache table.
 
+Records that stay because they concern others too (events the person was linked to, notes about
+those events and about shared objects and places) keep their rows, but the person's names, aliases,
+phone, postcode and date of birth are masked in their free text (:mod:`.redaction`).
+
 With the person go the notes about them, and the objects and locations linked to nobody else.
 Afterwards a sweep looks for the person's id anywhere in the store and reports what it finds.
 The log row names the person only by keyed reference, holds counts and the reason, and lists the
@@ -34,6 +38,7 @@ from ..errors import AccessDenied, InputError
 from ..store import Store
 from . import audit
 from .permissions import Actor, Resource, allowed
+from .redaction import redact_text_columns
 
 __all__ = ["ErasureResult", "erase_person", "delete_by_ids_sql", "delete_by_typed_ids_sql"]
 
@@ -55,6 +60,7 @@ class ErasureResult:
 
     person_ref: str
     deleted: dict[str, int] = field(default_factory=dict)
+    masked: dict[str, int] = field(default_factory=dict)
     notify: list[str] = field(default_factory=list)
     stale_stages: list[str] = field(default_factory=list)
     residual: list[str] = field(default_factory=list)
@@ -111,14 +117,30 @@ def _linked_ids(store: Store, source: str, person_id: str, kind: str) -> set[str
     return {str(r[0]) for r in rows if r[0] is not None}
 
 
-def _notes_about(store: Store, source: str, person_id: str) -> set[str]:
-    ids: set[str] = set()
+def _all_linked_ids(store: Store, source: str, person_id: str, kind: str) -> set[str]:
+    """Ids of every ``kind`` record linked to the person (shared or not)."""
+    rows = store.sql(
+        """WITH l AS (SELECT coalesce(from_type, from_type_raw) AS ft, from_id,
+                             coalesce(to_type, to_type_raw) AS tt, to_id FROM raw_links WHERE source = ?)
+           SELECT to_id FROM l WHERE ft = 'person' AND from_id = ? AND tt = ?
+           UNION SELECT from_id FROM l WHERE tt = 'person' AND to_id = ? AND ft = ?""",
+        [source, person_id, kind, person_id, kind],
+    )
+    return {str(r[0]) for r in rows if r[0] is not None}
+
+
+def _notes_about(store: Store, source: str, kind: str, ids: set[str]) -> set[str]:
+    """Ids of notes about any of the ``kind`` records ``ids``."""
+    out: set[str] = set()
+    if not ids:
+        return out
+    marks = ", ".join("?" for _ in ids)
     for table in ("raw_notes", "history_notes"):
         if store.has_table(table):
-            ids |= {str(r[0]) for r in store.sql(
-                f"SELECT note_id FROM {table} WHERE source = ? AND coalesce(about_type, about_type_raw) = 'person' "
-                "AND about_id = ?", [source, person_id])}
-    return ids
+            out |= {str(r[0]) for r in store.sql(
+                f"SELECT note_id FROM {table} WHERE source = ? AND coalesce(about_type, about_type_raw) = ? "
+                f"AND about_id IN ({marks})", [source, kind, *sorted(ids)])}
+    return out
 
 
 def _identifying_values(store: Store, source: str, person_id: str) -> set[str]:
@@ -192,7 +214,7 @@ def erase_person(store: Store, actor: Actor, source: str, person_id: str, reason
     with store.transaction():
         ids: dict[str, set[str]] = {
             "person": {person_id},
-            "note": _notes_about(store, source, person_id),
+            "note": _notes_about(store, source, "person", {person_id}),
             "object": _linked_ids(store, source, person_id, "object"),
             "location": _linked_ids(store, source, person_id, "location"),
         }
@@ -201,10 +223,16 @@ def erase_person(store: Store, actor: Actor, source: str, person_id: str, reason
             [source, person_id])} if "entity_persons" in tables else set())
         if not any(_exists(store, t, c, source, person_id) for t, c in tables.items()):
             raise InputError(f"erase: no record {source}/{person_id} in this workspace")
+        # Records that stay but concern the person too: their free text gets the details masked.
+        shared = {k: _all_linked_ids(store, source, person_id, k) - ids.get(k, set())
+                  for k in ("event", "object", "location")}
+        shared["note"] = set().union(*(_notes_about(store, source, k, v) for k, v in shared.items())) - ids["note"]
+        redact_keys = {"event": shared["event"], "note": shared["note"]}
         result.notify = _recipients(store, ref, source)
         result.exports_holding_person = _exports_holding(store, values)
         for table, cols in tables.items():
             _erase_from_table(store, result.deleted, table, cols, source, ids, entities)
+        result.masked = redact_text_columns(store, _tables(store), source, redact_keys, values)
         if entities:
             result.stale_stages = ["linkage", "network"]
             store.execute("INSERT OR REPLACE INTO meta VALUES ('stale_after_erasure', ?)",
@@ -213,7 +241,8 @@ def erase_person(store: Store, actor: Actor, source: str, person_id: str, reason
         result.audit_seq = audit.record(
             store, actor, "erasure",
             {"person": (source, person_id), "rows_removed": sum(result.deleted.values()),
-             "tables": dict(sorted(result.deleted.items())), "notify": result.notify},
+             "tables": dict(sorted(result.deleted.items())), "masked": dict(sorted(result.masked.items())),
+             "notify": result.notify},
             justification=reason,
         )
     return result
