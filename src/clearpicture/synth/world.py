@@ -108,9 +108,10 @@ class AreaWorld:
             dup = idx[rng.random(len(idx)) < dup_rate[kind]]
             persons = np.concatenate([idx, dup])
             persons = persons[rng.permutation(len(persons))]  # id order must not reveal anything
-            ids = [self.new_id(kind, "persons") for _ in range(len(persons))]
-            off = np.array([self.role.get(p, "") in ("group_offender", "lone_offender") for p in persons.tolist()],
-                           dtype=bool)
+            base = self.counters.get((kind, "persons"), 0)
+            ids = [f"P{self.area.index:02d}{base + i + 1:07d}" for i in range(len(persons))]
+            self.counters[(kind, "persons")] = base + len(persons)
+            off = np.isin(persons, self.offender_index())
             cols = person_rows(self.people, persons, kind, ids, self.code(kind), rng, off)
             self.bufs["persons"].extend(cols)
             self.rec_person[kind] = persons
@@ -123,8 +124,11 @@ class AreaWorld:
             code = self.code(kind)
             self.truth["persons"].extend({
                 "source": [code] * len(ids), "person_id": ids,
-                "true_person": [self.true_person(p) for p in persons.tolist()],
+                "true_person": [f"T{self.area.index:02d}{p:07d}" for p in persons.tolist()],
             })
+
+    def offender_index(self) -> np.ndarray:
+        return np.array([p for p, r in self.role.items() if r in ("group_offender", "lone_offender")], dtype=np.int64)
 
     def has(self, kind: str, p: int) -> bool:
         return p in self.rec_of[kind]
