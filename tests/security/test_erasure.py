@@ -169,3 +169,11 @@ def test_cli_erase_reports_in_json_and_removes_exports(tmp_path: Path) -> None:
     assert again.exit_code == 3
     ok = CliRunner().invoke(main, ["audit", "verify", "--db", str(db)])
     assert ok.exit_code == 0
+
+
+def test_same_id_in_another_source_is_neither_erased_nor_reported(world: Store) -> None:
+    world.execute("INSERT INTO raw_persons (source, person_id, forename) VALUES ('LA1', ?, 'Other')",
+                  [ERASED["person_id"]])
+    result = erase_person(world, local_operator(), *PERSON, reason="out of scope")
+    assert result.residual == []
+    assert world.sql("SELECT source FROM raw_persons WHERE person_id = ?", [ERASED["person_id"]]) == [("LA1",)]

@@ -237,7 +237,7 @@ def erase_person(store: Store, actor: Actor, source: str, person_id: str, reason
             result.stale_stages = ["linkage", "network"]
             store.execute("INSERT OR REPLACE INTO meta VALUES ('stale_after_erasure', ?)",
                           [json.dumps(result.stale_stages)])
-        result.residual = _sweep(store, _tables(store), person_id)
+        result.residual = _sweep(store, _tables(store), source, person_id)
         result.audit_seq = audit.record(
             store, actor, "erasure",
             {"person": (source, person_id), "rows_removed": sum(result.deleted.values()),
@@ -303,14 +303,21 @@ def _erase_from_table(store: Store, deleted: dict[str, int], table: str, cols: d
                         f"({', '.join('?' for _ in w)})", w)
 
 
-def _sweep(store: Store, tables: dict[str, dict[str, str]], person_id: str) -> list[str]:
-    """Columns that still hold the person's id as a whole word (reported, for a person to look at)."""
+def _sweep(store: Store, tables: dict[str, dict[str, str]], source: str, person_id: str) -> list[str]:
+    """Columns that still hold the person's id as a whole word (reported, for a person to look at).
+
+    Ids are unique only within a source, so in a table with a ``source`` column only that source's
+    rows are searched.
+    """
     pattern = r"(^|[^A-Za-z0-9_-])" + re.escape(person_id) + r"($|[^A-Za-z0-9_-])"
     found: list[str] = []
     for table, cols in tables.items():
+        same_source = " AND CAST(source AS VARCHAR) = ?" if "source" in cols else ""
         for column, dtype in cols.items():
-            if dtype.upper().startswith("VARCHAR") and store.sql(
-                f"SELECT 1 FROM {_q(table)} WHERE regexp_matches({_q(column)}, ?) LIMIT 1", [pattern]
-            ):
+            if column == "source" or not dtype.upper().startswith("VARCHAR"):
+                continue
+            params = [pattern, source] if same_source else [pattern]
+            if store.sql(f"SELECT 1 FROM {_q(table)} WHERE regexp_matches({_q(column)}, ?){same_source} LIMIT 1",
+                         params):
                 found.append(f"{table}.{column}")
     return found
