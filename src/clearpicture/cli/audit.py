@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import click
@@ -69,9 +70,9 @@ def show_cmd(db: str, user: str | None, person: str | None, since: str | None, u
         return
     for r in rows:
         fields = [str(r["seq"]), r["at_utc"].isoformat(timespec="seconds") + "Z", r["actor"], r["action"],
-                  "allowed" if r["allowed"] else "REFUSED", audit.escape_text(r["what"]),
-                  "why: " + audit.escape_text(r["justification"]),
-                  "to: " + audit.escape_text(r["recipient"]) if r["recipient"] else ""]
+                  "allowed" if r["allowed"] else "REFUSED", json.dumps(r["what"], ensure_ascii=False),
+                  "why: " + r["justification"] if r["justification"] else "",
+                  "to: " + r["recipient"] if r["recipient"] else ""]
         click.echo("\t".join(audit.escape_text(f) for f in fields if f))
 
 

@@ -116,7 +116,7 @@ def login(
     else:
         response = JSONResponse(_info(actor.username, actor.role, actor.sources, csrf).model_dump())
     _set_cookie(request, response, SESSION_COOKIE, token)
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/", httponly=True, samesite="strict")
     return response
 
 
@@ -129,7 +129,7 @@ def logout(request: Request, db: Annotated[Database, Depends(get_db)]) -> Respon
             end_session(store, token, "signed out")
     response: Response = RedirectResponse("/login", status_code=303) if _wants_html(request) else Response(
         status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
 
 
