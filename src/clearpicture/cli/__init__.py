@@ -32,6 +32,7 @@ _COMMAND_MODULES = [
     "erase",
     "governance",
     "groups",
+    "investigations",
 ]
 
 #: Exit code for a failure that is not one of ours (a bug): still one line, never a traceback.

@@ -1,0 +1,95 @@
+"""``clearpicture investigations``: run the investigations stage and show measures and review list.
+
+Thin: parse, call :func:`clearpicture.investigations.run`, :func:`~clearpicture.investigations.measures`
+and :func:`~clearpicture.investigations.review_list`, format. ``--json`` prints the interface.md
+document on stdout; progress goes to stderr. ``--audience partner`` applies disclosure control to
+the measures and leaves the case-level review list out. ``investigations-decide`` records a
+supervisor's accept/dismiss of one review item (logged in the audit log).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .. import investigations
+from ..errors import InputError
+from ..security import audit, local_operator
+from ..store import open_store
+from ._common import db_option, echo_err, emit_json, json_option
+
+
+@click.command("investigations")
+@db_option
+@click.option("--checklist", "checklist", type=click.Path(dir_okay=False), default=None,
+              help="Case review checklist YAML (default: the shipped checklist).")
+@click.option("--audience", type=click.Choice(["internal", "partner"]), default="internal", show_default=True,
+              help="partner: disclosure control on the measures, no case-level review list.")
+@click.option("--no-run", "no_run", is_flag=True, help="Show the results of the last run without re-running.")
+@json_option
+def investigations_command(db: str, checklist: str | None, audience: str, no_run: bool, as_json: bool) -> None:
+    """Measure how consistently cases are worked and list cases for review."""
+    checks = investigations.load_checklist(checklist) if checklist else None
+    with open_store(db) as store:
+        if not no_run:
+            result = investigations.run(store, {"checklist": checklist} if checklist else None, checklist=checks)
+            c = result.counts
+            echo_err(f"{c['cases']} cases ({c['cse']} CSE, {c['gbcse']} group-based, {c['sexual_child']} sexual "
+                     f"offences against children); {c['measures']} measures; {c['review_cases']} cases for "
+                     f"review; {c['reexamination_cases']} closed cases to re-examine")
+        rows, note = investigations.measures(store, "partner" if audience == "partner" else "internal")
+        review: list[dict[str, Any]] = []
+        if audience == "internal":
+            cases = investigations.review_list(store)
+            review = [{"case": list(c.case), "reasons": [r.reason for r in c.reasons],
+                       "checks": [r.check_id for r in c.reasons]} for c in cases]
+            audit.record(store, local_operator(), "consultation",
+                         {"command": "investigations", "review_cases": len(review)},
+                         justification="investigations command")
+    measures_doc = [{k: v for k, v in m.to_dict().items()} for m in rows]
+    if as_json:
+        doc: dict[str, Any] = {"measures": measures_doc, "review": review}
+        if note:
+            doc["note"] = note + " Case-level review items are not included in partner outputs."
+        emit_json(doc)
+        return
+    if note:
+        click.echo(note)
+    click.echo("measure\tforce\tteam\tvalue\tnumerator\tdenominator\tlower\tupper")
+    for m in rows:
+        if m.quarter is not None:
+            continue
+        click.echo("\t".join([m.id, m.force, m.team or "", _fmt(m.value), _fmt(m.numerator), _fmt(m.denominator),
+                              _fmt(m.lower), _fmt(m.upper)]))
+    if review:
+        click.echo("")
+        click.echo("case\treasons")
+        for item in review:
+            click.echo(f"{item['case'][0]}/{item['case'][1]}\t" + "; ".join(item["reasons"]))
+
+
+def _fmt(value: float | int | None) -> str:
+    if value is None:
+        return "*"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+@click.command("investigations-decide")
+@db_option
+@click.option("--case", "case", required=True, help="The case as SOURCE/EVENT_ID.")
+@click.option("--check", "check_id", required=True, help="The checklist check id of the review item.")
+@click.option("--decision", type=click.Choice(["accept", "dismiss"]), required=True)
+@click.option("--reason", required=True, help="Why (kept with the decision and in the audit log).")
+def decide_command(db: str, case: str, check_id: str, decision: str, reason: str) -> None:
+    """Accept or dismiss one case review item, with a reason."""
+    source, sep, event_id = case.partition("/")
+    if not sep or not source or not event_id:
+        raise InputError(f"--case: expected SOURCE/EVENT_ID, got {case!r}")
+    with open_store(db) as store:
+        investigations.decide_review(store, (source, event_id), check_id,
+                                     "accept" if decision == "accept" else "dismiss", reason, local_operator())
+    echo_err(f"{decision}: {source}/{event_id} {check_id}")
+
+
+commands: list[click.Command] = [investigations_command, decide_command]
