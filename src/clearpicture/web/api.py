@@ -23,7 +23,7 @@ from .auth import Problem
 from .db import Database
 from .deps import client_id, get_db, optional_session, require_session, session_cookie, stated_purpose
 
-__all__ = ["router"]
+__all__ = ["PersonRecord", "Summary", "consult_person", "person_record", "router", "summary_figures"]
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -130,22 +130,14 @@ def person_record(store: Store, source: str, person_id: str, *, protected: bool)
                         protected_fields_shown=protected, links=links)
 
 
-@router.get(
-    "/persons/{source}/{person_id}",
-    response_model=PersonRecord,
-    dependencies=[Depends(session_cookie)],
-    responses={400: {"model": Problem}, 401: {"model": Problem}, 403: {"model": Problem},
-               404: {"model": Problem}},
-)
-def get_person(
-    request: Request,
-    session: Annotated[Session | None, Depends(optional_session)],
-    db: Annotated[Database, Depends(get_db)],
-    source: Annotated[str, _ID],
-    person_id: Annotated[str, _ID],
-    purpose: Annotated[str | None, Depends(stated_purpose)],
-) -> PersonRecord:
-    """One person record with its links. State why with ``?purpose=`` or the X-Purpose header."""
+def consult_person(request: Request, session: Session | None, db: Database, source: str, person_id: str,
+                   purpose: str | None) -> PersonRecord:
+    """Open one person record the audited way; every page or route showing a person uses this.
+
+    401 without a session, 403 outside role or scope (checked on the source before any lookup), 400
+    without a purpose, 404 when absent. Each call writes exactly one consultation row, allowed or
+    refused, with who, the keyed person reference and the purpose.
+    """
     actor = session.actor if session else None
     what: dict[str, Any] = {"view": "person", "person": (source, person_id)}
 
@@ -171,3 +163,22 @@ def get_person(
     if record is None:
         raise HTTPException(status_code=404, detail="no such person record")
     return record
+
+
+@router.get(
+    "/persons/{source}/{person_id}",
+    response_model=PersonRecord,
+    dependencies=[Depends(session_cookie)],
+    responses={400: {"model": Problem}, 401: {"model": Problem}, 403: {"model": Problem},
+               404: {"model": Problem}},
+)
+def get_person(
+    request: Request,
+    session: Annotated[Session | None, Depends(optional_session)],
+    db: Annotated[Database, Depends(get_db)],
+    source: Annotated[str, _ID],
+    person_id: Annotated[str, _ID],
+    purpose: Annotated[str | None, Depends(stated_purpose)],
+) -> PersonRecord:
+    """One person record with its links. State why with ``?purpose=`` or the X-Purpose header."""
+    return consult_person(request, session, db, source, person_id, purpose)
