@@ -133,3 +133,41 @@ def test_unknown_config_key_is_reported(story_store: Store) -> None:
 
     with pytest.raises(ConfigError, match="min_strenght"):
         network.run(story_store, {"min_strenght": 2})
+
+
+def _intelligence_world() -> networld.WorldBuilder:
+    """Two adults named together in graded intelligence that also names a child as victim; the
+    child's referral at children's services meets the group-based definition."""
+    w = networld.WorldBuilder()
+    for p in ("P1", "P2", "KID"):
+        w.person(p)
+    w.person("SC-KID", entity="E-KID", source="SC")
+    w.person("SC-MUM", source="SC")
+    for i, at in enumerate(("2023-01-05 00:00:00", "2023-02-05 00:00:00")):
+        w.event(f"I{i}", kind="intelligence", at=at, grading="B2P")
+        w.on_event(f"I{i}", "subject", "P1", "P2")
+        w.on_event(f"I{i}", "victim", "KID")
+    w.event("R9", kind="referral", source="SC")
+    w.link("person", "SC-KID", "event", "R9", "subject", source="SC")
+    w.link("person", "SC-MUM", "event", "R9", "associate", source="SC")
+    w.case("R9", networld.GB, source="SC")
+    w.child_victim(networld.GB, "SC-KID", source="SC")
+    return w
+
+
+def test_intelligence_group_is_linked_to_a_child_victim_known_to_another_agency(tmp_path: Path) -> None:
+    with networld.build(tmp_path / "intel.duckdb", _intelligence_world()) as store:
+        network.run(store)
+        members = store.sql("SELECT entity_id, role FROM group_members ORDER BY ALL")
+        victim_evidence = store.dicts("SELECT * FROM group_evidence WHERE basis = 'victim'")
+    assert members == [("E-KID", "victim"), ("E-P1", "subject"), ("E-P2", "subject")]
+    assert {(r["source"], r["definition_id"]) for r in victim_evidence} == {("WMP", networld.GB)}
+
+
+def test_parent_named_on_a_referral_is_not_on_the_suspect_side(tmp_path: Path) -> None:
+    with networld.build(tmp_path / "mum.duckdb", _intelligence_world()) as store:
+        network.run(store)
+        sides = dict(store.sql("SELECT person_id, side FROM edge_person_events WHERE event_id = 'R9'"))
+        roles = store.dicts("SELECT * FROM edge_entity_roles WHERE entity_id = 'E-SC-MUM'")
+    assert sides == {"SC-KID": "victim", "SC-MUM": "other"}
+    assert roles[0]["offending_events"] == 0

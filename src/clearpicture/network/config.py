@@ -15,8 +15,6 @@ from ..errors import ConfigError
 
 __all__ = ["DEFAULT_CONFIG", "NetworkConfig", "load_config"]
 
-#: Roles on a person→event link that put the person on the suspect side of that evidence.
-OFFENDING_ROLES: tuple[str, ...] = ("suspect", "offender")
 #: Roles that say nothing about association between the people named (ignored for edges).
 BYSTANDER_ROLES: tuple[str, ...] = ("witness", "reporter")
 
@@ -40,6 +38,18 @@ class NetworkConfig:
             "family": 0.3,
         }
     )
+    #: Which link roles put a person on the suspect side of an event, by event kind ("*" = any kind):
+    #: a suspect or offender anywhere, the subject of intelligence, a disruption or an arrest. (An
+    #: associate on a referral is not: parents are recorded that way as often as a person of concern.)
+    suspect_side: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: {"*": ("suspect", "offender"), "intelligence": ("subject",),
+                                 "disruption": ("subject",), "arrest": ("subject",)}
+    )
+    #: Which link roles put a person on the victim side: a victim anywhere, the child who is the
+    #: subject of a referral or a missing episode.
+    victim_side: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: {"*": ("victim",), "referral": ("subject",), "missing_episode": ("subject",)}
+    )
     #: Object kinds whose sharing is evidence of association.
     shared_object_kinds: tuple[str, ...] = ("vehicle", "phone", "email", "social_media", "bank_account")
     #: Two presences at one place count when at most this many days apart.
@@ -53,7 +63,7 @@ class NetworkConfig:
     #: Intelligence with no readable grading counts as this grading factor.
     ungraded_factor: float = 0.5
     #: Two offenders are joined for grouping when their summed non-victim evidence reaches this.
-    min_strength: float = 1.0
+    min_strength: float = 0.8
     #: Components larger than this are split into communities (Louvain, fixed seed).
     max_component_size: int = 25
     community_resolution: float = 1.0
@@ -90,6 +100,14 @@ def load_config(config: NetworkConfig | Mapping[str, Any] | None) -> NetworkConf
             problems.append(f"unknown key {key!r}")
             continue
         default = getattr(DEFAULT_CONFIG, key)
+        if key in ("suspect_side", "victim_side"):
+            if not isinstance(value, Mapping) or not all(
+                    isinstance(k, str) and isinstance(v, list | tuple) and all(isinstance(r, str) for r in v)
+                    for k, v in value.items()):
+                problems.append(f"{key}: expected a mapping of event kind to a list of roles")
+            else:
+                values[key] = {k: tuple(v) for k, v in value.items()}
+            continue
         if key == "weights":
             if not isinstance(value, Mapping):
                 problems.append("weights: expected a mapping of kind to number")

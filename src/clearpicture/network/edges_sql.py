@@ -14,9 +14,9 @@ attributes: no names, dates of birth, sex, ethnicity or nationality ever enter a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from .config import BYSTANDER_ROLES, OFFENDING_ROLES, NetworkConfig
+from .config import BYSTANDER_ROLES, NetworkConfig
 
 __all__ = [
     "DIALECTS",
@@ -32,6 +32,7 @@ __all__ = [
     "person_event_sql",
     "person_pairs_sql",
     "presence_pairs_sql",
+    "side_sql",
 ]
 
 DIALECTS = ("duckdb", "spark")
@@ -80,6 +81,18 @@ def links_sql(a: str, b: str) -> str:
         FROM raw_links WHERE from_type = '{b}' AND to_type = '{a}'"""
 
 
+def side_sql(config: NetworkConfig, role: str = "role", kind: str = "event_kind") -> str:
+    """'suspect', 'victim' or 'other': the side of an event a person→event link puts the person on."""
+    def cond(sides: Mapping[str, tuple[str, ...]]) -> str:
+        parts = []
+        for event_kind, roles in sorted(sides.items()):
+            test = f"{role} IN {_in(roles)}"
+            parts.append(test if event_kind == "*" else f"({kind} = '{event_kind}' AND {test})")
+        return " OR ".join(parts) or "FALSE"
+    return (f"CASE WHEN {cond(config.suspect_side)} THEN 'suspect' "
+            f"WHEN {cond(config.victim_side)} THEN 'victim' ELSE 'other' END")
+
+
 def _hub_factor(people: str, config: NetworkConfig) -> str:
     return f"LEAST(1.0, {config.hub_scale} / ({people} - 1))"
 
@@ -89,7 +102,7 @@ def person_event_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
     _check(dialect)
     return f"""
     SELECT DISTINCT l.source, l.person_id, ep.entity_id, l.event_id, l.role,
-        e.kind AS event_kind, COALESCE(e.started_at, e.recorded_at, l.occurred_at) AS occurred_at, e.grading,
+        {side_sql(config, "l.role", "e.kind")} AS side, e.kind AS event_kind, COALESCE(e.started_at, e.recorded_at, l.occurred_at) AS occurred_at, e.grading,
         el.entity_id AS location_entity
     FROM ({links_sql("person", "event")}) l
     JOIN entity_persons ep ON ep.source = l.source AND ep.person_id = l.person_id
@@ -111,15 +124,15 @@ def _grading_factor(grading: str, config: NetworkConfig) -> str:
 def event_pairs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
     """Two entities on one event: co-offending, victim and suspect, intelligence naming both, other."""
     _check(dialect)
-    off, by = _in(OFFENDING_ROLES), _in(BYSTANDER_ROLES)
-    kind = f"""CASE WHEN a.role IN {off} AND b.role IN {off} THEN 'co_offending'
-        WHEN (a.role = 'victim' AND b.role IN {off}) OR (b.role = 'victim' AND a.role IN {off})
-            THEN 'victim_suspect'
+    by = _in(BYSTANDER_ROLES)
+    kind = """CASE WHEN a.side = 'victim' OR b.side = 'victim' THEN
+            (CASE WHEN a.side = 'suspect' OR b.side = 'suspect' THEN 'victim_suspect' ELSE 'co_involved' END)
         WHEN a.event_kind = 'intelligence' THEN 'intelligence'
+        WHEN a.side = 'suspect' AND b.side = 'suspect' THEN 'co_offending'
         ELSE 'co_involved' END"""
     return f"""
     SELECT {kind} AS kind, a.entity_id AS entity_a, b.entity_id AS entity_b, a.role AS role_a,
-        b.role AS role_b, a.source AS source_a, a.person_id AS person_id_a,
+        b.role AS role_b, a.side AS side_a, b.side AS side_b, a.source AS source_a, a.person_id AS person_id_a,
         {_str("'event:' || a.event_id", dialect)} AS record_a, b.source AS source_b,
         b.person_id AS person_id_b, {_str("'event:' || b.event_id", dialect)} AS record_b,
         'event' AS via_type, a.source AS via_source, a.event_id AS via_id,
@@ -131,7 +144,7 @@ def event_pairs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
     JOIN edge_person_events b
       ON a.source = b.source AND a.event_id = b.event_id AND a.entity_id < b.entity_id
     WHERE a.role NOT IN {by} AND b.role NOT IN {by}
-      AND NOT (a.role = 'victim' AND b.role = 'victim')"""
+      AND NOT (a.side = 'victim' AND b.side = 'victim')"""
 
 
 def object_pairs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
@@ -149,8 +162,8 @@ def object_pairs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
         SELECT object_entity, count(DISTINCT entity_id) AS people FROM po GROUP BY object_entity
     )
     SELECT 'shared_object' AS kind, a.entity_id AS entity_a, b.entity_id AS entity_b,
-        a.role AS role_a, b.role AS role_b, a.source AS source_a, a.person_id AS person_id_a,
-        {_str("'object:' || a.object_id", dialect)} AS record_a, b.source AS source_b,
+        a.role AS role_a, b.role AS role_b, 'other' AS side_a, 'other' AS side_b, a.source AS source_a,
+        a.person_id AS person_id_a, {_str("'object:' || a.object_id", dialect)} AS record_a, b.source AS source_b,
         b.person_id AS person_id_b, {_str("'object:' || b.object_id", dialect)} AS record_b,
         a.object_kind AS via_type, {_null_str(dialect)} AS via_source,
         a.object_entity AS via_id, concat_ws('|', 'object', a.object_entity) AS fact_key,
@@ -165,13 +178,13 @@ def object_pairs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
 def _presence_sql(dialect: str) -> str:
     """Where each person entity was and when: event locations and person→location links."""
     return f"""
-        SELECT source, person_id, entity_id, location_entity, occurred_at, role,
+        SELECT source, person_id, entity_id, location_entity, occurred_at, role, side,
             {_str("'event:' || event_id", dialect)} AS record, event_id
         FROM edge_person_events
         WHERE location_entity IS NOT NULL AND role NOT IN {_in(BYSTANDER_ROLES)}
         UNION ALL
         SELECT DISTINCT l.source, l.person_id, ep.entity_id, el.entity_id AS location_entity, l.occurred_at,
-            l.role, {_str("'location:' || l.location_id", dialect)} AS record,
+            l.role, 'other' AS side, {_str("'location:' || l.location_id", dialect)} AS record,
             {_null_str(dialect)} AS event_id
         FROM ({links_sql("person", "location")}) l
         JOIN entity_persons ep ON ep.source = l.source AND ep.person_id = l.person_id
@@ -188,7 +201,8 @@ def presence_pairs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
     WITH pr AS ({_presence_sql(dialect)}),
     hubs AS (SELECT location_entity, count(DISTINCT entity_id) AS people FROM pr GROUP BY location_entity)
     SELECT {kind} AS kind, a.entity_id AS entity_a, b.entity_id AS entity_b, a.role AS role_a,
-        b.role AS role_b, a.source AS source_a, a.person_id AS person_id_a, a.record AS record_a,
+        b.role AS role_b, a.side AS side_a, b.side AS side_b, a.source AS source_a, a.person_id AS person_id_a,
+        a.record AS record_a,
         b.source AS source_b, b.person_id AS person_id_b, b.record AS record_b,
         'location' AS via_type, {_null_str(dialect)} AS via_source,
         a.location_entity AS via_id,
@@ -214,6 +228,7 @@ def person_pairs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
     return f"""
     SELECT l.role AS kind, LEAST(ea.entity_id, eb.entity_id) AS entity_a,
         GREATEST(ea.entity_id, eb.entity_id) AS entity_b, l.role AS role_a, l.role AS role_b,
+        'other' AS side_a, 'other' AS side_b,
         l.source AS source_a,
         CASE WHEN ea.entity_id < eb.entity_id THEN l.person_id ELSE l.other_id END AS person_id_a,
         {_str("'person:' || l.other_id", dialect)} AS record_a, l.source AS source_b,
@@ -246,7 +261,7 @@ def edge_evidence_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
         + _str("at_a", dialect) + ", " + _str("at_b", dialect) + "))"
     )
     return f"""
-    SELECT DISTINCT {evidence_id} AS evidence_id, kind, entity_a, entity_b, role_a, role_b,
+    SELECT DISTINCT {evidence_id} AS evidence_id, kind, entity_a, entity_b, role_a, role_b, side_a, side_b,
         source_a, person_id_a, record_a, source_b, person_id_b, record_b, via_type, via_source, via_id,
         fact_key, at_a, at_b, grading, hub_people, CAST({weight} AS DOUBLE) AS base_weight,
         CAST(factor AS DOUBLE) AS factor, CAST(({weight}) * factor AS DOUBLE) AS strength
@@ -263,7 +278,7 @@ def edge_entities_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
     return f"""
     WITH facts AS (
         SELECT entity_a, entity_b, kind, fact_key, max(strength) AS strength,
-            max(CASE WHEN role_a <> 'victim' AND role_b <> 'victim' AND kind <> 'victim_suspect'
+            max(CASE WHEN side_a <> 'victim' AND side_b <> 'victim' AND kind <> 'victim_suspect'
                      THEN strength ELSE 0.0 END) AS offender_strength,
             count(*) AS records, min(LEAST(at_a, at_b)) AS first_at, max(GREATEST(at_a, at_b)) AS last_at
         FROM edge_evidence GROUP BY entity_a, entity_b, kind, fact_key
@@ -296,13 +311,12 @@ def edge_hubs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
 
 
 def entity_roles_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
-    """How each entity appears on events: suspect-side links and victim links, counted separately."""
+    """How each entity appears on events: suspect-side and victim-side links, counted separately."""
     _check(dialect)
-    off = _in(OFFENDING_ROLES)
-    return f"""
+    return """
     SELECT entity_id,
-        count(DISTINCT CASE WHEN role IN {off} THEN concat_ws('|', source, event_id) END) AS offending_events,
-        count(DISTINCT CASE WHEN role = 'victim' THEN concat_ws('|', source, event_id) END) AS victim_events,
+        count(DISTINCT CASE WHEN side = 'suspect' THEN concat_ws('|', source, event_id) END) AS offending_events,
+        count(DISTINCT CASE WHEN side = 'victim' THEN concat_ws('|', source, event_id) END) AS victim_events,
         count(DISTINCT concat_ws('|', source, person_id)) AS records
     FROM edge_person_events GROUP BY entity_id"""
 

@@ -140,6 +140,7 @@ def _write_groups(store: Store, cfg: NetworkConfig, graph: nx.Graph,
         SELECT group_id, entity_id,
             bool_or(basis = 'role' AND kind = 'offender') AS offender,
             bool_or(basis = 'role' AND kind = 'suspect') AS suspect,
+            bool_or(basis = 'role' AND kind = 'subject') AS subject,
             count(DISTINCT CASE WHEN basis = 'role' THEN record END) AS events,
             count(DISTINCT CASE WHEN basis = 'role' AND definition_id IS NOT NULL THEN record END) AS meeting_events,
             count(DISTINCT CASE WHEN basis = 'association' THEN evidence_id END) AS association_evidence,
@@ -148,7 +149,8 @@ def _write_groups(store: Store, cfg: NetworkConfig, graph: nx.Graph,
         FROM group_evidence WHERE basis <> 'victim' GROUP BY group_id, entity_id
     )
     SELECT m.group_id, m.entity_id,
-        CASE WHEN r.offender THEN 'offender' WHEN r.suspect THEN 'suspect' ELSE 'associate' END AS role,
+        CASE WHEN r.offender THEN 'offender' WHEN r.suspect THEN 'suspect' WHEN r.subject THEN 'subject'
+             ELSE 'associate' END AS role,
         m.degree, m.weighted_degree, m.betweenness, COALESCE(r.events, 0) AS events,
         COALESCE(r.meeting_events, 0) AS meeting_events, r.first_at, r.last_at,
         (SELECT count(*) FROM entity_persons ep WHERE ep.entity_id = m.entity_id) AS records,
