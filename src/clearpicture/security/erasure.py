@@ -182,9 +182,8 @@ def _exports_holding(store: Store, values: set[str]) -> list[str]:
 
 
 def _delete(store: Store, deleted: dict[str, int], table: str, sql: str, params: list[Any]) -> None:
-    before = store.count(table)
-    store.execute(sql, params)
-    n = before - store.count(table)
+    result = store.sql(sql, params)  # DuckDB answers a DELETE with the number of rows removed
+    n = int(result[0][0]) if result else 0
     if n:
         deleted[table] = deleted.get(table, 0) + n
 
