@@ -221,3 +221,40 @@ def test_findings_are_ordered_and_one_per_phrase_and_category() -> None:
 def test_finding_json_shape() -> None:
     (f,) = review("She is streetwise.")
     assert set(f.as_dict()) == {"start", "end", "text", "category", "why", "suggestion"}
+
+
+def _brute_force(text: str) -> set[tuple[str, int, int]]:
+    """Every rule's every pattern over the whole note, same context checks: no prefilter, no windows."""
+    from clearpicture.language.context import NoteContext
+    from clearpicture.language.matcher import Matcher, _highlight
+
+    m = default_matcher()
+    low = normalise(text)
+    ctx = NoteContext(low)
+    out = set()
+    for cr in m._compiled:
+        for pattern in cr.patterns:
+            for hit in pattern.finditer(low):
+                start, end = _highlight(hit)
+                if not Matcher._cancelled(cr.rule, ctx, hit.start(), hit.end(), start):
+                    out.add((cr.rule.category, start, end))
+    return out
+
+
+def test_prefilter_and_sentence_windows_never_hide_a_match() -> None:
+    from pathlib import Path
+
+    from clearpicture.language import load_rules
+    from clearpicture.language.evaluation import read_eval_set
+
+    data = Path(__file__).parent / "data"
+    texts = [i["text"] for f in ("eval.jsonl", "probe.jsonl") for i in read_eval_set(data / f)]
+    texts += [e for r in load_rules().rules for e in r.examples + r.counter_examples]
+    texts.append(" ".join(texts[:40]))  # one long multi-sentence note
+    for text in texts:
+        fast = {(f.category, f.start, f.end) for f in review(text)}
+        slow = _brute_force(text)
+        # the fast path may merge overlapping phrases of one category; it must not lose a category
+        assert {c for c, _, _ in slow} == {c for c, _, _ in fast}, text
+        for cat, s, e in fast:
+            assert (cat, s, e) in slow, (text, cat, s, e)
