@@ -111,3 +111,18 @@ def test_cli_prompts_for_password_without_env(tmp_path: Path, monkeypatch: pytes
     assert r.exit_code == 0, r.output
     with Store(db) as s:
         assert authenticate(s, "adm", PASSWORD).actor is not None
+
+
+def test_old_attempts_and_sessions_are_pruned(store: Store) -> None:
+    from datetime import datetime, timedelta
+
+    add_user(store, "adm", "admin", PASSWORD)
+    old = datetime(2000, 1, 1)
+    store.execute("INSERT INTO user_login_attempts VALUES (?, 'adm', '', FALSE)", [old])
+    store.execute("INSERT INTO user_sessions VALUES ('h', 'adm', ?, ?, ?, 'c', ?, 'signed out')",
+                  [old, old, old, old + timedelta(hours=1)])
+    authenticate(store, "adm", PASSWORD)
+    create_session(store, "adm")
+    assert store.sql("SELECT count(*) FROM user_login_attempts WHERE attempted_at < '2001-01-01'") == [(0,)]
+    assert store.sql("SELECT count(*) FROM user_sessions WHERE token_hash = 'h'") == [(0,)]
+    assert store.sql("SELECT count(*) FROM user_sessions") == [(1,)]

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from ..store import Store
 from .permissions import Actor
-from .users import ensure_user_tables, get_actor
+from .users import RETENTION, ensure_user_tables, get_actor
 
 __all__ = [
     "Session",
@@ -68,6 +68,8 @@ def create_session(store: Store, username: str, now: datetime | None = None) -> 
         "INSERT INTO user_sessions VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
         [token_hash(token), username, now, now, now, csrf],
     )
+    # Sessions long over (ended, or past any absolute timeout) are kept only for the retention period.
+    store.execute("DELETE FROM user_sessions WHERE coalesce(ended_at, last_seen) < ?", [now - RETENTION])
     return token, csrf
 
 

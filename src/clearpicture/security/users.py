@@ -45,6 +45,8 @@ PASSWORD_HASHER = PasswordHasher()
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
+#: How long sign-in attempts and ended sessions are kept.
+RETENTION = timedelta(days=90)
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 _SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,64}$|^\*$")
 
@@ -220,4 +222,6 @@ def authenticate(store: Store, username: str, password: str, client: str = "") -
         return LoginOutcome(actor=None, throttled=True)
     ok = check_password(store, username, password)
     store.execute("INSERT INTO user_login_attempts VALUES (?, ?, ?, ?)", [now, username, client[:200], ok])
+    # Sign-in attempts are staff data kept for security monitoring, not for ever.
+    store.execute("DELETE FROM user_login_attempts WHERE attempted_at < ?", [now - RETENTION])
     return LoginOutcome(actor=get_actor(store, username, authenticated_at=now) if ok else None)
