@@ -89,7 +89,10 @@ def pydantic_problem(exc: ValidationError, where: str, skip: frozenset[str] = fr
             parts.append(("." if parts else "") + str(item))
     key = "".join(parts) or "(top level)"
     msg = str(err["msg"]).removeprefix("Value error, ")
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    # a container that is short only because its item failed is not one more problem
+    first = tuple(err["loc"])
+    others = [e for e in errors[1:] if tuple(e["loc"]) != first[: len(tuple(e["loc"]))]]
+    more = f" (and {len(others)} more)" if others else ""
     return ConfigError(f"{where}: {key}: {msg}{more}")
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pyarrow as pa
+
 from ..store import StageResult, Store
 from .cases_sql import case_base_sql, case_steps_sql, cases_sql
 from .checklist import Checklist, load_checklist
@@ -26,6 +28,11 @@ from .review_sql import check_sql, reexamination_sql
 
 __all__ = ["run"]
 
+_MEASURE_SCHEMA = pa.schema([
+    ("id", pa.string()), ("population", pa.string()), ("measure", pa.string()), ("force", pa.string()),
+    ("team", pa.string()), ("quarter", pa.string()), ("value", pa.float64()), ("numerator", pa.int64()),
+    ("denominator", pa.int64()), ("lower", pa.float64()), ("upper", pa.float64()),
+])
 _MEASURE_COLUMNS = ("id VARCHAR, population VARCHAR, measure VARCHAR, force VARCHAR, team VARCHAR, "
                     "quarter VARCHAR, value DOUBLE, numerator BIGINT, denominator BIGINT, lower DOUBLE, "
                     "upper DOUBLE")
@@ -73,10 +80,14 @@ def _write_measures(store: Store, cfg: InvestigationsConfig) -> None:
     measures = measures_from_rows(rows)
     store.execute(f"CREATE OR REPLACE TABLE investigation_measures ({_MEASURE_COLUMNS})")
     if measures:
-        store.con.executemany(
-            "INSERT INTO investigation_measures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(m.id, m.population, m.measure, m.force, m.team, m.quarter, m.value, m.numerator, m.denominator,
-              m.lower, m.upper) for m in measures])
+        # one Arrow table, not row-by-row inserts: thousands of rows on a large workspace
+        names = [c.split()[0] for c in _MEASURE_COLUMNS.split(", ")]
+        table = pa.Table.from_pylist([m.to_dict() for m in measures], schema=_MEASURE_SCHEMA).select(names)
+        store.con.register("investigation_measures_in", table)
+        try:
+            store.execute("INSERT INTO investigation_measures SELECT * FROM investigation_measures_in")
+        finally:
+            store.con.unregister("investigation_measures_in")
 
 
 def _write_review(store: Store, cfg: InvestigationsConfig, checks: Checklist) -> None:
