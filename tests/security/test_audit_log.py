@@ -127,3 +127,16 @@ def test_commands_refuse_a_missing_workspace_instead_of_creating_one(tmp_path: P
         assert r.exit_code == 4, (args, r.output)
         assert "no such workspace" in r.output
     assert not missing.exists()
+
+
+def test_verify_reports_stage_runs_that_logged_nothing(store: Store) -> None:
+    with store.run("ingest", {}) as logged:
+        audit.record(store, "ingest", "collection", {"run_id": logged.run_id, "rows": 3})
+    with store.run("ingest", {}) as unlogged:
+        pass
+    with store.run("quality", {}):
+        pass  # not a stage that must log
+    result = audit.verify(store)
+    assert result.ok and len(result.missing) == 1 and unlogged.run_id in result.missing[0]
+    strict = audit.verify(store, strict=True)
+    assert not strict.ok and unlogged.run_id in strict.problems[0]

@@ -22,15 +22,21 @@ def audit_group() -> None:
 @db_option
 @json_option
 @click.option("--expect-head", default=None, help="The last hash recorded earlier elsewhere.")
-def verify_cmd(db: str, as_json: bool, expect_head: str | None) -> None:
+@click.option("--strict", is_flag=True,
+              help="Also fail when an ingest or linkage run has no log row (it handled personal data unlogged).")
+def verify_cmd(db: str, as_json: bool, expect_head: str | None, strict: bool) -> None:
     """Exit 0 only when the log is complete and untampered."""
     with open_existing(db) as store:
-        result = audit.verify(store, expect_head=expect_head)
+        result = audit.verify(store, expect_head=expect_head, strict=strict)
     if as_json:
-        emit_json({"ok": result.ok, "rows": result.rows, "head": result.head, "problems": result.problems})
+        emit_json({"ok": result.ok, "rows": result.rows, "head": result.head, "problems": result.problems,
+                   "missing": result.missing})
     else:
         for p in result.problems:
             click.echo(f"problem: {p}", err=True)
+        if not strict:
+            for m in result.missing:
+                click.echo(f"warning: {m}", err=True)
         click.echo(f"{'ok' if result.ok else 'FAILED'}: {result.rows} rows, head {result.head}")
     if not result.ok:
         raise SystemExit(1)

@@ -165,10 +165,46 @@ class VerifyResult:
     rows: int
     head: str
     problems: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
 
 
-def verify(store: Store, expect_head: str | None = None) -> VerifyResult:
-    """Walk the chain in sequence order and report every break (edit, gap, reorder, truncation)."""
+#: Stage runs that handle personal data, and the log row each must have written (naming its run_id).
+LOGGED_STAGES: dict[str, str] = {"ingest": "collection", "link": "combination"}
+
+
+def missing_rows(store: Store) -> list[str]:
+    """Completed runs of :data:`LOGGED_STAGES` with no log row naming their run id."""
+    if not store.has_table("runs"):
+        return []
+    have_log = store.has_table("audit_log")
+    out: list[str] = []
+    for stage, action in LOGGED_STAGES.items():
+        for run_id, finished in store.sql(
+            "SELECT run_id, finished_at FROM runs WHERE stage = ? AND status = 'ok' ORDER BY started_at", [stage]
+        ):
+            logged = have_log and store.sql(
+                "SELECT 1 FROM audit_log WHERE action = ? AND contains(what, ?) LIMIT 1", [action, str(run_id)])
+            if not logged:
+                out.append(f"{stage} run {run_id} (finished {finished}) has no {action} row")
+    return out
+
+
+def verify(store: Store, expect_head: str | None = None, *, strict: bool = False) -> VerifyResult:
+    """Walk the chain in sequence order and report every break (edit, gap, reorder, truncation).
+
+    ``missing`` lists stage runs that handled personal data without logging it; with ``strict``
+    they count as problems too.
+    """
+    missing = missing_rows(store)
+    result = _verify_chain(store, expect_head)
+    result.missing = missing
+    if strict and missing:
+        result.problems += missing
+        result.ok = False
+    return result
+
+
+def _verify_chain(store: Store, expect_head: str | None) -> VerifyResult:
     if not store.has_table("audit_log"):
         return VerifyResult(ok=expect_head in (None, _GENESIS), rows=0, head=_GENESIS,
                             problems=[] if expect_head in (None, _GENESIS) else ["audit log is missing"])
