@@ -76,9 +76,7 @@ def test_negation_does_not_reach_across_clauses() -> None:
 
 def test_phrases_that_contain_a_negation_still_count() -> None:
     assert "credibility_attitude" in cats("She is not engaging with the CSE team.")
-    assert "minimising" in cats("It was not that serious according to the file.") or "minimising" in cats(
-        "It was not that serious."
-    )
+    assert "minimising" in cats("It was not that serious.")
 
 
 # -- context: attribution -----------------------------------------------------------------------
@@ -136,9 +134,7 @@ def test_adults_described_factually_are_not_flagged(text: str) -> None:
 
 
 def test_child_described_next_to_adults_is_still_flagged() -> None:
-    assert "sexualised_label" in cats("Katie, 14, is promiscuous according to nobody; the men are 30.") or (
-        "sexualised_label" in cats("Katie, 14, is promiscuous; the men are 30.")
-    )
+    assert "sexualised_label" in cats("Katie, 14, is promiscuous; the men are 30.")
     assert "choice_consent" in cats("The contact with the 30-year-old appears consensual.")
 
 
@@ -172,7 +168,7 @@ def test_spans_are_exact_character_offsets_on_multibyte_text(text: str) -> None:
     f = found[0]
     assert text[f.start : f.end] == f.text
     assert f.text.lower() == "streetwise"
-    assert f.start == text.lower().index("streetwise") if len(text.lower()) == len(text) else True
+    assert f.start == text.casefold().index("streetwise") - (len(text.casefold()) - len(text))
 
 
 def test_span_uses_highlight_group_and_is_exact() -> None:
