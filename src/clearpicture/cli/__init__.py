@@ -33,6 +33,9 @@ _COMMAND_MODULES = [
     "governance",
     "groups",
     "investigations",
+    "link",
+    "export",
+    "evaluate",
 ]
 
 #: Exit code for a failure that is not one of ours (a bug): still one line, never a traceback.

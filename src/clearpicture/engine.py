@@ -1,0 +1,375 @@
+"""The narrow engine seam: where the SQL of a stage runs, on DuckDB (in the store) or on Apache Spark.
+
+An :class:`Engine` owns what every engine shares: naming of scratch tables, logging of each step,
+turning engine failures into one-line :class:`~clearpicture.errors.EngineError` messages, and the
+store transaction the results land in. The two implementations supply the few operations that differ:
+where a named SQL step is materialised, how an Arrow table gets in and out, and which Splink database
+API they hand to the linkage model. Dialect differences that SQL builders need (regular expressions,
+splitting text) live in :class:`Dialect`, so a builder takes a dialect and never an engine.
+
+PySpark is imported lazily; when it (or Java) is missing the Spark engine fails with one sentence
+naming ``pip install 'clearpicture[spark]'``. This module must not hold stage logic.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from .errors import EngineError
+from .store import Store
+
+__all__ = ["ENGINES", "Dialect", "DuckDBEngine", "Engine", "SparkEngine", "get_engine", "spark_session"]
+
+ENGINES = ("duckdb", "spark")
+_SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_INSTALL = "the Spark engine needs PySpark and Java 17: pip install 'clearpicture[spark]'"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The few SQL spellings that differ between DuckDB and Spark SQL."""
+
+    name: str
+
+    def full_match(self, expr: str, pattern: str) -> str:
+        """True when the whole of ``expr`` matches ``pattern`` (a regular expression without anchors)."""
+        if self.name == "spark":
+            return f"({expr} RLIKE '^(?:{pattern})$')"
+        return f"regexp_full_match({expr}, '{pattern}')"
+
+    def split(self, expr: str, separator: str) -> str:
+        """``expr`` split on a literal one-character separator, as an array of text."""
+        if self.name == "spark":
+            return f"split({expr}, '{re.escape(separator)}')"
+        return f"string_split({expr}, '{separator}')"
+
+    def replace_all(self, expr: str, pattern: str, replacement: str) -> str:
+        """Every match of ``pattern`` in ``expr`` replaced (DuckDB replaces the first unless told)."""
+        if self.name == "spark":
+            return f"regexp_replace({expr}, '{pattern}', '{replacement}')"
+        return f"regexp_replace({expr}, '{pattern}', '{replacement}', 'g')"
+
+    def array_of(self, expr: str) -> str:
+        """A one-element array."""
+        return f"array({expr})" if self.name == "spark" else f"list_value({expr})"
+
+    def array_concat(self, left: str, right: str) -> str:
+        """Two arrays joined end to end."""
+        return f"concat({left}, {right})" if self.name == "spark" else f"list_concat({left}, {right})"
+
+    def hash_text(self, expr: str) -> str:
+        """A hex digest of ``expr``, the same on both engines (ids must not depend on the engine)."""
+        return f"md5({expr})"
+
+
+def _check_name(name: str) -> str:
+    if not _SAFE_NAME.match(name):
+        raise EngineError(f"invalid table name {name!r}")
+    return name
+
+
+class Engine(ABC):
+    """Runs named SQL steps and hands a Splink database API to the linkage model.
+
+    Steps run in order; outputs named in ``keep`` end up as ordinary tables in the store, all other
+    steps are scratch tables dropped by :meth:`cleanup`. Every step is logged with its time, and any
+    engine failure is re-raised as an ``EngineError`` naming the step.
+    """
+
+    name = "engine"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.dialect = Dialect(self.name)
+        self.log = logging.getLogger(f"clearpicture.engine.{self.name}")
+        self._scratch: list[str] = []
+        self.timings: dict[str, float] = {}
+
+    # -- shared behaviour ---------------------------------------------------------------------
+    @contextmanager
+    def step(self, label: str) -> Iterator[None]:
+        """Time and log one step; engine exceptions become one-line EngineErrors."""
+        started = time.perf_counter()
+        try:
+            yield
+        except EngineError:
+            raise
+        except Exception as exc:
+            if _is_engine_exception(exc):
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+                raise EngineError(f"{self.name}: step {label} failed: {first}") from exc
+            raise
+        finally:
+            took = time.perf_counter() - started
+            self.timings[label] = self.timings.get(label, 0.0) + took
+            self.log.info("%s: %s took %.2fs", self.name, label, took)
+
+    def run_steps(self, steps: Sequence[tuple[str, str]], keep: Sequence[str] = (),
+                  inputs: Mapping[str, Sequence[str] | None] | None = None) -> dict[str, int]:
+        """Run ``steps`` (name, SELECT) in order; copy ``keep`` into the store; return their row counts.
+
+        ``inputs`` names the store tables the steps read (with the columns needed) so an engine
+        outside the store can copy them in first.
+        """
+        for table, columns in (inputs or {}).items():
+            with self.step(f"load {table}"):
+                self.use_store_table(_check_name(table), columns)
+        for name, sql in steps:
+            with self.step(name):
+                self.create(_check_name(name), sql, keep=name in keep)
+        counts = {}
+        for name in keep:
+            with self.step(f"store {name}"):
+                self.to_store(name)
+            counts[name] = self.store.count(name)
+        return counts
+
+    def cleanup(self) -> None:
+        """Drop the scratch tables this engine made."""
+        for name in self._scratch:
+            self.drop(name)
+        self._scratch.clear()
+
+    # -- what differs ---------------------------------------------------------------------------
+    @abstractmethod
+    def use_store_table(self, table: str, columns: Sequence[str] | None = None) -> None:
+        """Make a store table readable by later steps under the same name."""
+
+    @abstractmethod
+    def create(self, name: str, sql: str, keep: bool = False) -> None:
+        """Materialise ``sql`` as ``name`` inside the engine."""
+
+    @abstractmethod
+    def load_arrow(self, name: str, table: pa.Table) -> None:
+        """Put an Arrow table into the engine as scratch table ``name`` (lookups built in Python)."""
+
+    @abstractmethod
+    def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run a query in the engine and return its rows."""
+
+    @abstractmethod
+    def to_store(self, name: str) -> None:
+        """Write engine table ``name`` into the store (replacing it there)."""
+
+    @abstractmethod
+    def drop(self, name: str) -> None:
+        """Drop an engine table if it exists."""
+
+    @abstractmethod
+    def splink_api(self) -> Any:
+        """A Splink ``DatabaseAPI`` for this engine, its scratch tables kept out of the store."""
+
+    @abstractmethod
+    def splink_input(self, api: Any, table: str, display_name: str) -> Any:
+        """Register engine or store table ``table`` with ``api`` for Splink."""
+
+    @abstractmethod
+    def splink_to_arrow(self, frame: Any) -> pa.Table:
+        """Collect a SplinkDataFrame as an Arrow table."""
+
+    def close(self) -> None:
+        """Release engine resources (the store stays open)."""
+        self.cleanup()
+
+
+class DuckDBEngine(Engine):
+    """Steps run in the store's own connection; Splink runs in a private in-memory DuckDB."""
+
+    name = "duckdb"
+
+    def __init__(self, store: Store, threads: int | None = None) -> None:
+        super().__init__(store)
+        self.threads = threads
+        self._splink_con: duckdb.DuckDBPyConnection | None = None
+
+    def use_store_table(self, table: str, columns: Sequence[str] | None = None) -> None:
+        return None  # already there
+
+    def create(self, name: str, sql: str, keep: bool = False) -> None:
+        if keep:
+            self.store.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+        else:
+            self.store.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+            self._scratch.append(name)
+
+    def load_arrow(self, name: str, table: pa.Table) -> None:
+        view = f"_arrow_{name}"
+        self.store.con.register(view, table)
+        try:
+            self.store.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {view}")
+        finally:
+            self.store.con.unregister(view)
+        self._scratch.append(name)
+
+    def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.store.sql(sql)
+
+    def to_store(self, name: str) -> None:
+        return None  # kept tables are created in the store directly
+
+    def drop(self, name: str) -> None:
+        self.store.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def splink_api(self) -> Any:
+        from splink import DuckDBAPI
+
+        # A private connection: Splink's many scratch tables never reach the workspace file or
+        # its open transaction.
+        self._splink_con = duckdb.connect()
+        if self.threads:
+            self._splink_con.execute(f"SET threads = {int(self.threads)}")
+        return DuckDBAPI(connection=self._splink_con)
+
+    def splink_input(self, api: Any, table: str, display_name: str) -> Any:
+        assert self._splink_con is not None
+        data = self.store.con.sql(f"SELECT * FROM {_check_name(table)}").to_arrow_table()
+        self._splink_con.register("_splink_in", data)
+        self._splink_con.execute(f"CREATE OR REPLACE TABLE {display_name} AS SELECT * FROM _splink_in")
+        self._splink_con.unregister("_splink_in")
+        return api.register(display_name, dataset_display_name=display_name)
+
+    def splink_to_arrow(self, frame: Any) -> pa.Table:
+        assert self._splink_con is not None
+        return self._splink_con.sql(f"SELECT * FROM {frame.physical_name}").to_arrow_table()
+
+    def close(self) -> None:
+        super().close()
+        if self._splink_con is not None:
+            self._splink_con.close()
+            self._splink_con = None
+
+
+def spark_session(app_name: str = "clearpicture") -> Any:
+    """The local Spark session (2 cores, UTC), created on first use; one sentence if unavailable.
+
+    On a cluster, ``spark-submit`` provides the session and this returns it unchanged.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise EngineError(_INSTALL) from exc
+    try:
+        active = SparkSession.getActiveSession()
+        if active is not None:
+            return active
+        spark = (
+            SparkSession.builder.master(os.environ.get("CLEARPICTURE_SPARK_MASTER", "local[2]"))
+            .appName(app_name)
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.default.parallelism", "4")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .config("spark.sql.adaptive.enabled", "true")
+            .getOrCreate()
+        )
+        spark.sparkContext.setLogLevel("ERROR")
+        return spark
+    except Exception as exc:  # noqa: BLE001 - Java missing or failing surfaces here
+        first = (str(exc).strip().splitlines() or ["unknown"])[0][:200]
+        raise EngineError(f"cannot start Spark ({first}); {_INSTALL}") from exc
+
+
+class SparkEngine(Engine):
+    """Store tables are copied into Spark; every step is a cached temporary view; kept outputs return."""
+
+    name = "spark"
+
+    def __init__(self, store: Store, spark: Any = None) -> None:
+        super().__init__(store)
+        self.spark = spark if spark is not None else spark_session()
+
+    def use_store_table(self, table: str, columns: Sequence[str] | None = None) -> None:
+        cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+        data = self.store.con.sql(f"SELECT {cols} FROM {table}").to_arrow_table()
+        self.load_arrow(table, data)
+
+    def create(self, name: str, sql: str, keep: bool = False) -> None:
+        frame = self.spark.sql(sql).cache()
+        frame.createOrReplaceTempView(name)
+        self._scratch.append(name)
+
+    def load_arrow(self, name: str, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            schema = _spark_schema(table.schema)
+            frame = self.spark.createDataFrame([], schema=schema)
+        else:
+            frame = self.spark.createDataFrame(table.to_pandas(), schema=_spark_schema(table.schema))
+        frame.cache().createOrReplaceTempView(name)
+        self._scratch.append(name)
+
+    def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self.spark.sql(sql).collect()]
+
+    def to_store(self, name: str) -> None:
+        data = self.spark.table(name).toArrow()
+        self.store.con.register("_spark_result", data)
+        try:
+            self.store.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _spark_result")
+        finally:
+            self.store.con.unregister("_spark_result")
+
+    def drop(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+
+    def splink_api(self) -> Any:
+        from splink.internals.spark.database_api import SparkAPI
+
+        checkpoints = tempfile.mkdtemp(prefix="clearpicture-spark-")
+        self.spark.sparkContext.setCheckpointDir(checkpoints)
+        # Only comparisons native to Spark SQL are used, so Splink's Scala UDF jar is not needed.
+        return SparkAPI(spark_session=self.spark, register_udfs_automatically=False,
+                        break_lineage_method="persist")
+
+    def splink_input(self, api: Any, table: str, display_name: str) -> Any:
+        if table not in {t.name for t in self.spark.catalog.listTables()}:
+            self.use_store_table(table)
+        return api.register(self.spark.table(table), dataset_display_name=display_name)
+
+    def splink_to_arrow(self, frame: Any) -> pa.Table:
+        return frame.as_spark_dataframe().toArrow()
+
+
+def _spark_schema(schema: pa.Schema) -> str:
+    def typ(t: pa.DataType) -> str:
+        if pa.types.is_list(t) or pa.types.is_large_list(t):
+            return f"ARRAY<{typ(t.value_type)}>"
+        if pa.types.is_integer(t):
+            return "BIGINT"
+        if pa.types.is_floating(t):
+            return "DOUBLE"
+        if pa.types.is_boolean(t):
+            return "BOOLEAN"
+        if pa.types.is_timestamp(t):
+            return "TIMESTAMP"
+        if pa.types.is_date(t):
+            return "DATE"
+        return "STRING"
+
+    return ", ".join(f"`{f.name}` {typ(f.type)}" for f in schema)
+
+
+def _is_engine_exception(exc: BaseException) -> bool:
+    module = type(exc).__module__
+    return isinstance(exc, duckdb.Error) or module.startswith(("pyspark", "py4j", "splink", "_duckdb"))
+
+
+def get_engine(name: str, store: Store, **kwargs: Any) -> Engine:
+    """The engine called ``name`` over ``store``; an unknown name is an EngineError."""
+    if name == "duckdb":
+        return DuckDBEngine(store, **kwargs)
+    if name == "spark":
+        return SparkEngine(store, **kwargs)
+    raise EngineError(f"unknown engine {name!r} (one of {', '.join(ENGINES)})")

@@ -1,0 +1,214 @@
+"""The linkage stage: person, object and location records recognised across every agency.
+
+``run(store, config=None, engine="duckdb")`` normalises the records (features beside the raw
+tables), trains and applies the Splink person model on DuckDB or Spark, clusters pairs into
+entities respecting analysts' decisions, and writes the ``entity_*`` tables in one store run:
+``entity_persons``, ``entity_pairs``, ``entity_review``, ``entity_model``, ``entity_objects``,
+``entity_locations``. Merges are logged to the audit log as a combination when it is installed.
+This module orchestrates; matching rules live in ``model``, normalisation in ``features``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..engine import Engine, get_engine
+from ..errors import ConfigError
+from ..store import StageResult, Store
+from .cluster import cluster_records
+from .features import PERSON_FEATURES, build_location_features, build_object_features, build_person_features
+from .model import COMPARISON_NAMES, LinkageModelConfig, choose_threshold, settings, train
+from .review import ensure_decision_table, latest_decisions
+
+__all__ = ["LinkageConfig", "link_persons", "run"]
+
+log = logging.getLogger("clearpicture.linkage")
+
+
+@dataclass(frozen=True)
+class LinkageConfig:
+    """What a run may be told: the model settings, who the run acts for, DuckDB threads."""
+
+    model: LinkageModelConfig = field(default_factory=LinkageModelConfig)
+    actor: str = "system:linkage"
+    threads: int | None = None
+
+    @classmethod
+    def load(cls, config: LinkageConfig | Mapping[str, Any] | None) -> LinkageConfig:
+        """Accept a config, a plain mapping (pipeline YAML) or None; name every unknown key at once."""
+        if config is None:
+            return cls()
+        if isinstance(config, LinkageConfig):
+            return config
+        model_keys = {f.name: f for f in dataclasses.fields(LinkageModelConfig)}
+        own = {"actor", "threads"}
+        unknown = sorted(k for k in config if k not in model_keys and k not in own)
+        if unknown:
+            raise ConfigError(f"linkage config: unknown keys {', '.join(unknown)} "
+                              f"(known: {', '.join(sorted([*model_keys, *own]))})")
+        problems = []
+        model_args: dict[str, Any] = {}
+        for k, v in config.items():
+            if k in model_keys:
+                if v is not None and not isinstance(v, int | float) or isinstance(v, bool):
+                    problems.append(f"{k}: expected a number, got {v!r}")
+                model_args[k] = v
+        if problems:
+            raise ConfigError("linkage config: " + "; ".join(problems))
+        return cls(model=LinkageModelConfig(**model_args), actor=str(config.get("actor", cls.actor)),
+                   threads=config.get("threads"))
+
+
+def _pair_columns(names: list[str]) -> list[str]:
+    wanted = ["source_l", "person_id_l", "source_r", "person_id_r", "unique_id_l", "unique_id_r",
+              "match_weight", "match_probability"]
+    for c in COMPARISON_NAMES:
+        wanted += [f"gamma_{c}", f"mw_{c}", f"mw_tf_{c}"]
+    return [c for c in wanted if c in names]
+
+
+def link_persons(store: Store, engine: Engine, cfg: LinkageConfig, run_id: str) -> dict[str, Any]:
+    """Train, predict and cluster persons; write entity_persons, entity_pairs, entity_review, entity_model."""
+    from splink import Linker
+
+    records = store.count(PERSON_FEATURES)
+    phones = int(store.sql(f"SELECT count(DISTINCT phone) FROM {PERSON_FEATURES}")[0][0])
+    api = engine.splink_api()
+    with engine.step("splink register"):
+        frame = engine.splink_input(api, PERSON_FEATURES, "person_features")
+    model: dict[str, Any] | None = None
+    pairs = pa.table({c: pa.array([], pa.string()) for c in ("unique_id_l", "unique_id_r")})
+    if records >= 2:
+        with engine.step("splink train"):
+            model = train(Linker(frame, settings("dedupe_only"), log_level=logging.WARNING), cfg.model, phones)
+        with engine.step("splink predict"):
+            linker = Linker(frame, model, log_level=logging.WARNING)
+            predictions = linker.inference.predict(threshold_match_weight=cfg.model.pairs_min_weight)
+            pairs = engine.splink_to_arrow(predictions)
+            pairs = pairs.select(_pair_columns(pairs.column_names))
+    with engine.step("cluster"):
+        store.con.register("_lk_pairs", pairs)
+        store.execute("CREATE OR REPLACE TEMP TABLE lk_pairs AS SELECT * FROM _lk_pairs")
+        store.con.unregister("_lk_pairs")
+        ordered = store.con.sql("SELECT unique_id_l, unique_id_r, match_weight, match_probability FROM lk_pairs "
+                                "ORDER BY match_weight DESC, unique_id_l, unique_id_r").to_arrow_table() \
+            if pairs.num_rows else None
+        weights = ordered.column("match_weight").to_numpy() if ordered is not None else np.array([])
+        probs = ordered.column("match_probability").to_numpy() if ordered is not None else np.array([])
+        threshold = choose_threshold(probs, weights, cfg.model)
+        decisions = latest_decisions(store)
+        keys = [str(k) for (k,) in store.sql(f"SELECT unique_id FROM {PERSON_FEATURES} ORDER BY unique_id")]
+        entity_ids = cluster_records(
+            keys,
+            ordered.column("unique_id_l").to_pylist() if ordered is not None else [],
+            ordered.column("unique_id_r").to_pylist() if ordered is not None else [],
+            weights, threshold,
+            confirmed=[(a, b) for a, b, d in decisions if d == "confirm"],
+            rejected=[(a, b) for a, b, d in decisions if d == "reject"],
+        )
+        store.con.register("_lk_entities", pa.table({"unique_id": keys, "entity_id": entity_ids}))
+        store.execute("CREATE OR REPLACE TEMP TABLE lk_entities AS SELECT * FROM _lk_entities")
+        store.con.unregister("_lk_entities")
+    with engine.step("write entity tables"):
+        _write_tables(store, run_id, threshold, cfg.model.review_band, model, engine.name)
+    merged = int(store.sql("SELECT count(*) - count(DISTINCT entity_id) FROM entity_persons")[0][0])
+    return {"person_records": records, "scored_pairs": pairs.num_rows, "threshold_weight": round(threshold, 4),
+            "person_entities": int(store.sql("SELECT count(DISTINCT entity_id) FROM entity_persons")[0][0]),
+            "records_merged": merged,
+            "review_pairs": store.count("entity_review")}
+
+
+def _write_tables(store: Store, run_id: str, threshold: float, band: float, model: dict[str, Any] | None,
+                  engine: str) -> None:
+    store.execute(f"""CREATE OR REPLACE TABLE entity_persons AS
+        SELECT f.source, f.person_id, e.entity_id, '{run_id}' AS run_id
+        FROM {PERSON_FEATURES} f JOIN lk_entities e USING (unique_id) ORDER BY f.source, f.person_id""")
+    cols = [r[0] for r in store.sql("SELECT column_name FROM information_schema.columns "
+                                    "WHERE table_name = 'lk_pairs' ORDER BY ordinal_position")]
+    extra = ", ".join(f"p.{c}" for c in cols if c.startswith(("gamma_", "mw_")))
+    store.execute(f"""CREATE OR REPLACE TABLE entity_pairs AS
+        WITH d AS ({_latest_decisions_sql()})
+        SELECT p.source_l, p.person_id_l, p.source_r, p.person_id_r,
+            CAST(p.match_weight AS DOUBLE) AS match_weight, CAST(p.match_probability AS DOUBLE) AS match_probability
+            {', ' + extra if extra else ''},
+            el.entity_id = er.entity_id AS same_entity, d.decision, '{run_id}' AS run_id
+        FROM (SELECT CASE WHEN unique_id_l <= unique_id_r THEN unique_id_l ELSE unique_id_r END AS ul,
+                     CASE WHEN unique_id_l <= unique_id_r THEN unique_id_r ELSE unique_id_l END AS ur, *
+              FROM lk_pairs) p
+        JOIN lk_entities el ON el.unique_id = p.ul
+        JOIN lk_entities er ON er.unique_id = p.ur
+        LEFT JOIN d ON d.key_l = p.ul AND d.key_r = p.ur
+        ORDER BY match_weight DESC, p.ul, p.ur""") if cols else store.execute(
+        """CREATE OR REPLACE TABLE entity_pairs (source_l VARCHAR, person_id_l VARCHAR, source_r VARCHAR,
+           person_id_r VARCHAR, match_weight DOUBLE, match_probability DOUBLE, same_entity BOOLEAN,
+           decision VARCHAR, run_id VARCHAR)""")
+    # Splink orders each pair its own way; store them in one order (source|id ascending).
+    store.execute("""UPDATE entity_pairs SET source_l = source_r, person_id_l = person_id_r,
+        source_r = source_l, person_id_r = person_id_l
+        WHERE source_l || '|' || person_id_l > source_r || '|' || person_id_r""")
+    store.execute(f"""CREATE OR REPLACE TABLE entity_review AS
+        SELECT source_l, person_id_l, source_r, person_id_r, match_weight, match_probability, same_entity,
+            '{run_id}' AS run_id
+        FROM entity_pairs
+        WHERE decision IS NULL AND abs(match_weight - {threshold!r}) <= {band!r}
+        ORDER BY match_weight DESC, source_l, person_id_l, source_r, person_id_r""")
+    store.execute("""CREATE TABLE IF NOT EXISTS entity_model (run_id VARCHAR, engine VARCHAR,
+        threshold DOUBLE, model VARCHAR, created_at TIMESTAMP)""")
+    store.execute("INSERT INTO entity_model VALUES (?, ?, ?, ?, now())",
+                  [run_id, engine, threshold, json.dumps(model or {}, sort_keys=True, default=str)])
+
+
+def _latest_decisions_sql() -> str:
+    return """SELECT key_l, key_r, decision FROM (
+        SELECT source_l || '|' || person_id_l AS key_l, source_r || '|' || person_id_r AS key_r, decision,
+            row_number() OVER (PARTITION BY source_l, person_id_l, source_r, person_id_r
+                               ORDER BY decided_at DESC) AS rn
+        FROM entity_decisions) WHERE rn = 1"""
+
+
+def _audit_merges(store: Store, actor: str, counts: Mapping[str, Any], run_id: str) -> bool:
+    """Log the run's merges as one combination row; False when the audit log is not installed."""
+    try:
+        from ..security.audit import record
+    except ImportError:
+        log.warning("clearpicture.security.audit is not available: linkage merges were not logged")
+        return False
+    record(store, actor, "combination",
+           {"stage": "link", "run_id": run_id, "records_merged": counts.get("records_merged", 0),
+            "person_entities": counts.get("person_entities", 0)},
+           justification="record linkage run: probabilistic person matching (Splink)")
+    return True
+
+
+def run(store: Store, config: LinkageConfig | Mapping[str, Any] | None = None,
+        engine: str = "duckdb") -> StageResult:
+    """Link persons, objects and locations across every source; write the ``entity_*`` tables."""
+    cfg = LinkageConfig.load(config)
+    params = {"engine": engine, **dataclasses.asdict(cfg.model), "actor": cfg.actor}
+    ensure_decision_table(store)
+    with store.run("link", params) as result:
+        eng = get_engine(engine, store, **({"threads": cfg.threads} if engine == "duckdb" and cfg.threads else {}))
+        try:
+            result.counts["person_features"] = build_person_features(eng)
+            result.counts.update(link_persons(store, eng, cfg, result.run_id))
+            result.counts["object_records"] = build_object_features(eng)
+            result.counts["object_entities"] = int(store.sql(
+                "SELECT count(DISTINCT entity_id) FROM entity_objects")[0][0])
+            result.counts["location_records"] = build_location_features(eng)
+            result.counts["location_entities"] = int(store.sql(
+                "SELECT count(DISTINCT entity_id) FROM entity_locations")[0][0])
+            result.counts["timings"] = {k: round(v, 2) for k, v in eng.timings.items()}
+        finally:
+            eng.close()
+            for t in ("lk_pairs", "lk_entities"):
+                store.execute(f"DROP TABLE IF EXISTS {t}")
+        result.counts["audited"] = _audit_merges(store, cfg.actor, result.counts, result.run_id)
+    return result
