@@ -18,7 +18,7 @@ from ..language import load_rules
 from ..language.matcher import Matcher, default_matcher
 from ..language.notes_io import read_notes
 from ..store import open_store
-from ._common import echo_err, emit_json, json_option
+from ._common import echo_err, emit_json
 
 
 @click.command("language")
@@ -27,7 +27,8 @@ from ._common import echo_err, emit_json, json_option
               help="Workspace DuckDB file: review every note in raw_notes and store the findings.")
 @click.option("--rules", "rules", type=click.Path(dir_okay=False), default=None,
               help="A rules YAML file to use instead of the shipped rules.")
-@json_option
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON line per input row on stdout (with --db: one JSON summary).")
 def language(file: str | None, db: str | None, rules: str | None, as_json: bool) -> None:
     """Review notes for victim-blaming and adultifying language, with reasons and alternatives.
 
