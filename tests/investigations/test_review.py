@@ -120,3 +120,9 @@ def test_without_the_network_stage_group_checks_find_nothing(tmp_path: Path) -> 
     assert result.counts["missing_inputs"] == ["group_members"]
     assert all("group" not in r for c in review_list(store) for r in [x.check_id for x in c.reasons])
     assert reexamination(store) == []
+
+
+def test_review_list_reads_a_read_only_workspace(_case_files: tuple[Path, Path]) -> None:
+    with Store(_case_files[1], read_only=True) as store:
+        assert {c.case for c in review_list(store)} == {("WMP", "C1"), ("WMP", "C2")}
+        assert reexamination(store)

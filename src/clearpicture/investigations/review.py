@@ -91,12 +91,15 @@ def review_list(store: Store, pending_only: bool = False, force: str | None = No
     """Cases that fall short of the checklist, oldest crime first, each with reasons and records."""
     if not store.has_table("investigation_review"):
         raise InputError("investigations: no review list yet; run `clearpicture investigations --db DB` first")
-    ensure_decisions_table(store)
+    # read-only workspaces (the web's readers) may predate the decisions table: read it as empty
+    decisions = ("investigation_review_decisions" if store.has_table("investigation_review_decisions") else
+                 "(SELECT NULL AS case_source, NULL AS case_event_id, NULL AS check_id, NULL AS decision, "
+                 "NULL AS reason, NULL AS decided_by, CAST(NULL AS TIMESTAMP) AS decided_at WHERE false)")
     rows = store.dicts(
-        """WITH latest AS (
+        f"""WITH latest AS (
                SELECT * FROM (SELECT d.*, row_number() OVER (PARTITION BY case_source, case_event_id, check_id
                                                            ORDER BY decided_at DESC) AS k
-                              FROM investigation_review_decisions d) WHERE k = 1)
+                              FROM {decisions} d) WHERE k = 1)
            SELECT r.source, r.event_id, r.check_id, r.reason, r.force, r.team, r.outcome, r.started_at,
                l.decision, l.reason AS decision_reason, l.decided_by, l.decided_at
            FROM investigation_review r
