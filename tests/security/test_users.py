@@ -126,3 +126,23 @@ def test_old_attempts_and_sessions_are_pruned(store: Store) -> None:
     assert store.sql("SELECT count(*) FROM user_login_attempts WHERE attempted_at < '2001-01-01'") == [(0,)]
     assert store.sql("SELECT count(*) FROM user_sessions WHERE token_hash = 'h'") == [(0,)]
     assert store.sql("SELECT count(*) FROM user_sessions") == [(1,)]
+
+
+def test_new_password_ends_sessions_and_old_password_stops_working(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    db = str(tmp_path / "ws.duckdb")
+    with Store(db) as s:
+        add_user(s, "ana", "analyst", PASSWORD, ["PF1"])
+        token, _ = create_session(s, "ana")
+        disable_user(s, "ana")
+    runner = CliRunner()
+    assert runner.invoke(main, ["users", "enable", "ana", "--db", db]).exit_code == 0
+    monkeypatch.setenv("CLEARPICTURE_PASSWORD", "a different long password")
+    r = runner.invoke(main, ["users", "password", "ana", "--db", db])
+    assert r.exit_code == 0, r.output
+    with Store(db) as s:
+        assert load_session(s, token) is None  # enabling does not revive old sessions
+        assert authenticate(s, "ana", PASSWORD).actor is None
+        assert authenticate(s, "ana", "a different long password").actor is not None
+        events = [row["what"]["event"] for row in audit.show(s, action="administration")]
+    assert events == ["user added", "user disabled", "user enabled", "password set"]

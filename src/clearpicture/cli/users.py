@@ -7,7 +7,7 @@ import os
 import click
 
 from ..security import local_operator
-from ..security.users import add_user, disable_user, list_users
+from ..security.users import add_user, disable_user, enable_user, list_users, set_password
 from ..store import open_store
 from ._common import db_option, echo_err, emit_json, json_option
 from ._existing import open_existing
@@ -63,6 +63,29 @@ def disable(name: str, db: str) -> None:
     with open_existing(db) as store:
         ended = disable_user(store, name, by=local_operator())
     echo_err(f"disabled {name}; ended {ended} session(s)")
+
+
+@users.command("enable")
+@click.argument("name")
+@db_option
+def enable(name: str, db: str) -> None:
+    """Re-enable a disabled user."""
+    with open_existing(db) as store:
+        enable_user(store, name, by=local_operator())
+    echo_err(f"enabled {name}")
+
+
+@users.command("password")
+@click.argument("name")
+@db_option
+def password(name: str, db: str) -> None:
+    """Set a new password (from CLEARPICTURE_PASSWORD, else a prompt); ends the user's sessions."""
+    new = os.environ.get("CLEARPICTURE_PASSWORD") or click.prompt(
+        "New password", hide_input=True, confirmation_prompt=True, err=True
+    )
+    with open_existing(db) as store:
+        ended = set_password(store, name, new, by=local_operator())
+    echo_err(f"password set for {name}; ended {ended} session(s)")
 
 
 commands: list[click.Command] = [users]

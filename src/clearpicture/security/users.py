@@ -34,10 +34,12 @@ __all__ = [
     "authenticate",
     "check_password",
     "disable_user",
+    "enable_user",
     "ensure_user_tables",
     "get_actor",
     "is_throttled",
     "list_users",
+    "set_password",
 ]
 
 #: Replaced in tests by a cheaper hasher; the default parameters are argon2-cffi's (RFC 9106 low-memory).
@@ -148,6 +150,35 @@ def disable_user(store: Store, username: str, *, by: Actor | str = "cli") -> int
         audit.record(store, by, "administration", {"event": "user disabled", "user": username,
                                                    "sessions_ended": int(live)})
     return int(live)
+
+
+def set_password(store: Store, username: str, password: str, *, by: Actor | str = "cli") -> int:
+    """Give an account a new password and end its sessions; returns how many sessions were ended."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError(f"users: the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    ensure_user_tables(store)
+    with store.transaction():
+        if not store.sql("SELECT 1 FROM users WHERE username = ?", [username]):
+            raise InputError(f"users: no user {username!r}")
+        store.execute("UPDATE users SET password_hash = ? WHERE username = ?",
+                      [PASSWORD_HASHER.hash(password), username])
+        live = int(store.sql("SELECT count(*) FROM user_sessions WHERE username = ? AND ended_at IS NULL",
+                             [username])[0][0])
+        store.execute("UPDATE user_sessions SET ended_at = ?, end_reason = 'password changed' "
+                      "WHERE username = ? AND ended_at IS NULL", [_now(), username])
+        audit.record(store, by, "administration", {"event": "password set", "user": username,
+                                                   "sessions_ended": live})
+    return live
+
+
+def enable_user(store: Store, username: str, *, by: Actor | str = "cli") -> None:
+    """Re-enable a disabled account (its old sessions stay ended)."""
+    ensure_user_tables(store)
+    with store.transaction():
+        if not store.sql("SELECT 1 FROM users WHERE username = ?", [username]):
+            raise InputError(f"users: no user {username!r}")
+        store.execute("UPDATE users SET active = TRUE, disabled_at = NULL WHERE username = ?", [username])
+        audit.record(store, by, "administration", {"event": "user enabled", "user": username})
 
 
 def get_actor(store: Store, username: str, authenticated_at: datetime | None = None) -> Actor | None:
