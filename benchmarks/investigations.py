@@ -32,6 +32,7 @@ STAGE = """
 from clearpicture import Store, investigations
 store = Store(sys.argv[1])
 store.execute('SET threads = 2')
+store.execute('SET enable_progress_bar = false')
 r = investigations.run(store)
 extra = {k: r.counts[k] for k in ('cases', 'cse', 'gbcse', 'sexual_child', 'measures', 'review_items',
                                    'review_cases', 'reexamination_cases')}
@@ -42,6 +43,7 @@ BASELINE = """
 import duckdb
 con = duckdb.connect(sys.argv[1])
 con.execute('SET threads = 2')
+con.execute('SET enable_progress_bar = false')
 rows = con.execute('''
     WITH teams AS (SELECT source, about_id AS event_id, min(team) AS team FROM raw_notes
                    WHERE about_type = 'event' GROUP BY ALL),
