@@ -21,6 +21,7 @@ from .normalise import (
     MULTI_LETTERS,
     clean_name,
     forename_key,
+    letters_key,
     normalise_email,
     normalise_handle,
     normalise_phone,
@@ -105,8 +106,8 @@ def person_features_sql(d: Dialect) -> str:
     swapped_ok = "(substr(c.dob, 9, 2) <= '12' AND substr(c.dob, 9, 2) <> substr(c.dob, 6, 2))"
     return f"""
     SELECT c.unique_id, c.source, c.person_id,
-        f.forename, f.forename_groups, f.forename_phon,
-        s.surname, s.surname_parts, s.surname_groups, s.surname_phon,
+        f.forename, f.forename_groups, f.forename_phon, f.forename_letters,
+        s.surname, s.surname_parts, s.surname_groups, s.surname_phon, s.surname_letters,
         a.other_names,
         CASE WHEN a.other_names IS NULL AND f.forename IS NULL THEN NULL
              WHEN a.other_names IS NULL THEN {d.array_of('f.forename')}
@@ -140,6 +141,7 @@ def forename_lookup(cleaned: list[str]) -> pa.Table:
         "forename": pa.array(keys, pa.string()),
         "forename_groups": _str_list([list(names.name_groups("forename", k)) or None for k in keys]),
         "forename_phon": pa.array([phonetic_key(k) for k in keys], pa.string()),
+        "forename_letters": pa.array([letters_key(k) for k in keys], pa.string()),
     })
 
 
@@ -151,6 +153,7 @@ def surname_lookup(cleaned: list[str]) -> pa.Table:
         "surname_parts": _str_list([surname_parts(c) or None for c in cleaned]),
         "surname_groups": _str_list([list(names.name_groups("surname", k)) or None for k in keys]),
         "surname_phon": pa.array([phonetic_key(k) for k in keys], pa.string()),
+        "surname_letters": pa.array([letters_key(k) for k in keys], pa.string()),
     })
 
 

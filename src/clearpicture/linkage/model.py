@@ -39,7 +39,7 @@ class LinkageModelConfig:
     prior_recall: float = 0.7
     pairs_min_weight: float = -2.0  # scored pairs below this weight are not kept
     threshold_weight: float | None = None  # fixed threshold; None = chosen from the model per run
-    min_threshold_weight: float = 2.0
+    min_threshold_weight: float = 4.0  # never merge on a Bayes factor below 2^4 = 16
     max_threshold_weight: float = 12.0
     review_band: float = 3.0  # match weights within this of the threshold go to review
 
@@ -57,6 +57,7 @@ def comparisons() -> list[Any]:
         cll.ExactMatchLevel("forename", term_frequency_adjustments=True),
         cll.ArrayIntersectLevel("forename_groups", 1).configure(label_for_charts="known variant or nickname"),
         cll.LevenshteinLevel("forename", 1),
+        cll.ExactMatchLevel("forename_letters").configure(label_for_charts="same letters, two swapped"),
         cll.ExactMatchLevel("forename_phon").configure(label_for_charts="sounds alike"),
         cll.LevenshteinLevel("forename", 2),
         cll.ElseLevel(),
@@ -67,6 +68,7 @@ def comparisons() -> list[Any]:
         cll.CustomLevel('"forename_l" = "surname_r" AND "surname_l" = "forename_r"',
                         "forename and surname swapped"),
         cll.LevenshteinLevel("surname", 1),
+        cll.ExactMatchLevel("surname_letters").configure(label_for_charts="same letters, two swapped"),
         cll.ArrayIntersectLevel("surname_groups", 1).configure(label_for_charts="known spelling variant"),
         cll.ArrayIntersectLevel("surname_parts", 1).configure(label_for_charts="one part of a double surname"),
         cll.ExactMatchLevel("surname_phon").configure(label_for_charts="sounds alike"),
@@ -92,7 +94,7 @@ def comparisons() -> list[Any]:
         cll.CustomLevel('"dob_md_l" = "dob_md_r" AND abs("dob_year_l" - "dob_year_r") = 1',
                         "same day and month, a year out").configure(m_probability=0.025),
         cll.CustomLevel('"dob_year_l" = "dob_year_r"', "same year").configure(m_probability=0.035),
-        cll.ElseLevel().configure(m_probability=0.01),
+        cll.ElseLevel().configure(m_probability=0.005),
     ])
     postcode = cl.CustomComparison(output_column_name="postcode", comparison_levels=[
         cll.NullLevel("postcode"),

@@ -24,6 +24,7 @@ __all__ = [
     "DobParts",
     "clean_name",
     "forename_key",
+    "letters_key",
     "normalise_email",
     "normalise_handle",
     "normalise_phone",
@@ -124,6 +125,14 @@ def phonetic_key(name: str | None) -> str | None:
     s = s[0] + re.sub(r"[aeiouh]", "", s[1:])
     s = re.sub(r"(.)\1+", r"\1", s)
     return s[:6]
+
+
+def letters_key(name: str | None) -> str | None:
+    """The name's letters in alphabetical order: catches two letters swapped ("Christohper"),
+    which Levenshtein counts as two edits. Names under four letters get no key (too many collisions)."""
+    if not name or len(name) < 4:
+        return None
+    return "".join(sorted(name))
 
 
 @dataclass(frozen=True)
