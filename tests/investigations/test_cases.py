@@ -119,3 +119,10 @@ def test_stage_without_linkage_says_what_to_run(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         investigations.run(store)
     assert "clearpicture link" in str(err.value)
+
+
+def test_a_disruption_touching_a_case_twice_is_one_step(mem: Store) -> None:
+    mem.execute("UPDATE raw_events SET location_id = 'L1' WHERE event_id IN ('C1', 'D1')")
+    _cases(mem)
+    rows = mem.sql("SELECT role FROM investigation_case_steps WHERE case_event_id = 'C1' AND step = 'disruption'")
+    assert rows == [("location,suspect",)]

@@ -13,6 +13,8 @@ def test_timeline_runs_from_report_to_outcome_in_order(case_store: Store) -> Non
     t = case_timeline(case_store, "WMP", "C1")
     dated = [s.step for s in t.steps if s.at is not None]
     assert dated == ["offence", "recorded", "referral", "arrest", "disruption", "outcome"]
+    # the undated suspect links read right after the crime was recorded
+    assert [s.step for s in t.steps][:4] == ["offence", "recorded", "suspect_identified", "suspect_identified"]
     assert [s.at for s in t.steps if s.at] == sorted(s.at for s in t.steps if s.at)
     assert t.populations == ["cse", "gbcse", "sexual_child"]
     assert (t.team, t.outcome, t.outcome_label) == ("CSE Team", "1", "charged or summonsed")

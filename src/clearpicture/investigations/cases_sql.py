@@ -171,20 +171,23 @@ def case_steps_sql(config: InvestigationsConfig, base: str = "investigation_case
             AND l.to_type = 'event'
         JOIN raw_events e ON e.source = l.source AND e.event_id = l.to_id
             AND e.kind IN ('disruption', 'referral', 'missing_episode')
-    ), disruptions AS (
-        SELECT ce.case_source, ce.case_event_id, x.source, x.event_id, x.step_at,
-            string_agg(DISTINCT ce.side, ',' ORDER BY ce.side) AS side, any_value(x.disruption_type) AS kind
+    ), disruption_links AS (
+        SELECT ce.case_source, ce.case_event_id, x.source, x.event_id, x.step_at, ce.side, x.disruption_type
         FROM case_entities ce JOIN entity_events x ON x.entity_id = ce.entity_id AND x.kind = 'disruption'
         JOIN b ON b.source = ce.case_source AND b.event_id = ce.case_event_id
         WHERE b.started_at IS NULL OR x.step_at IS NULL OR x.step_at >= b.started_at - INTERVAL {lookback} DAY
-        GROUP BY ALL
-        UNION
+        UNION ALL
         SELECT b.source, b.event_id, e.source, e.event_id, COALESCE(e.started_at, e.recorded_at), 'location',
             e.disruption_type
         FROM b JOIN raw_events e ON e.source = b.source AND e.location_id = b.location_id
             AND e.kind = 'disruption'
         WHERE b.location_id IS NOT NULL AND (b.started_at IS NULL
             OR COALESCE(e.started_at, e.recorded_at) >= b.started_at - INTERVAL {lookback} DAY)
+    ), disruptions AS (
+        -- one step per disruption event, naming every way it touches the case (suspect, victim, location)
+        SELECT case_source, case_event_id, source, event_id, any_value(step_at) AS step_at,
+            string_agg(DISTINCT side, ',' ORDER BY side) AS side, any_value(disruption_type) AS kind
+        FROM disruption_links GROUP BY case_source, case_event_id, source, event_id
     ), referrals AS (
         SELECT DISTINCT b.source AS case_source, b.event_id AS case_event_id, x.source, x.event_id, x.step_at
         FROM b JOIN entity_events x ON x.entity_id = b.victim_entity_id AND x.kind = 'referral'

@@ -76,6 +76,21 @@ class CaseTimeline:
         return doc
 
 
+def _in_order(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Dated steps by time; an undated step (a suspect link without a date) goes right after the
+    last dated step that naturally comes before it (a suspect after the crime was recorded), so the
+    sequence reads in order without inventing a date for it."""
+    dated = [s for s in steps if s["step_at"] is not None]
+
+    def key(s: dict[str, Any]) -> tuple[datetime, int, int]:
+        if s["step_at"] is not None:
+            return (s["step_at"], 0, s["step_order"])
+        before = [d["step_at"] for d in dated if d["step_order"] < s["step_order"]]
+        return (max(before) if before else datetime.max, 1, s["step_order"])
+
+    return sorted(steps, key=key)
+
+
 def case_timeline(store: Store, source: str, event_id: str,
                   config: InvestigationsConfig | dict[str, Any] | None = None) -> CaseTimeline:
     """The timeline of crime ``source``/``event_id`` (any crime, in a case population or not)."""
@@ -87,9 +102,9 @@ def case_timeline(store: Store, source: str, event_id: str,
     if not rows:
         raise InputError(f"investigations: no crime {source}/{event_id} in this workspace")
     b = rows[0]
-    steps = store.dicts(
+    steps = _in_order(store.dicts(
         f"SELECT * FROM ({case_steps_sql(cfg, base=f'({base})')}) "
-        "ORDER BY step_at IS NULL, step_at, step_order, source, record_id", [source, event_id])
+        "ORDER BY step_at IS NULL, step_at, step_order, source, record_id", [source, event_id]))
     pops = [p for p, col in (("cse", "in_cse"), ("gbcse", "in_gbcse"), ("sexual_child", "in_sexual_child"))
             if b[col]]
     return CaseTimeline(
