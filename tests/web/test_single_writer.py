@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from webworld import login
@@ -33,3 +34,33 @@ def test_concurrent_consultations_each_log_one_row_and_keep_the_chain(app: FastA
     with app.state.db.reading() as store:
         assert store.count("audit_log") - before == 4 * 8 * 2  # person views only, one row each
         assert audit.verify(store).ok
+
+
+def test_a_slow_password_check_does_not_hold_the_writer(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from clearpicture.security import users as users_module
+
+    real = users_module.PASSWORD_HASHER
+    checking = threading.Event()
+
+    class SlowHasher:
+        def verify(self, stored: str, password: str) -> bool:
+            checking.set()
+            time.sleep(1.0)
+            return bool(real.verify(stored, password))
+
+        def hash(self, password: str) -> str:
+            return str(real.hash(password))
+
+    monkeypatch.setattr(users_module, "PASSWORD_HASHER", SlowHasher())
+    worker = threading.Thread(target=lambda: login(TestClient(app), "adm"))
+    worker.start()
+    assert checking.wait(5)
+    started = time.perf_counter()
+    with app.state.db.writing() as store:  # an audit row or session write meanwhile
+        store.execute("SELECT 1")
+    waited = time.perf_counter() - started
+    worker.join()
+    assert waited < 0.5

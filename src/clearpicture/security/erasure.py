@@ -199,8 +199,9 @@ def erase_person(store: Store, actor: Actor, source: str, person_id: str, reason
     """Erase ``source``/``person_id`` everywhere and log it; returns counts and whom to notify."""
     ref = audit.person_ref(store, source, person_id)
     if not allowed(actor, "erase", Resource("person", source, person_id)):
+        # The refusal is logged without the reason given: it has not been checked for personal details.
         audit.record(store, actor, "erasure", {"person": (source, person_id), "refused": "not allowed"},
-                     justification=reason or None, allowed=False)
+                     allowed=False)
         raise AccessDenied(f"erase: {actor.username} may not erase records (admin, recently signed in)")
     reason = " ".join((reason or "").split())
     if not reason:

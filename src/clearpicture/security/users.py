@@ -32,6 +32,7 @@ __all__ = [
     "LoginOutcome",
     "add_user",
     "authenticate",
+    "check_attempt",
     "check_password",
     "disable_user",
     "enable_user",
@@ -39,6 +40,7 @@ __all__ = [
     "get_actor",
     "is_throttled",
     "list_users",
+    "record_attempt",
     "set_password",
 ]
 
@@ -244,15 +246,29 @@ def _dummy_hash() -> str:
     return _DUMMY[key]
 
 
-def authenticate(store: Store, username: str, password: str, client: str = "") -> LoginOutcome:
-    """Check a sign-in attempt, record it, and apply throttling."""
-    ensure_user_tables(store)
+def check_attempt(store: Store, username: str, password: str, client: str = "") -> LoginOutcome:
+    """The reading half of a sign-in: throttling and the (slow) password check. Writes nothing, so
+    the web app runs it without holding the single writer; :func:`record_attempt` then writes."""
     now = _now()
     username = username[:200]
     if is_throttled(store, username, client, now):
         return LoginOutcome(actor=None, throttled=True)
     ok = check_password(store, username, password)
-    store.execute("INSERT INTO user_login_attempts VALUES (?, ?, ?, ?)", [now, username, client[:200], ok])
+    return LoginOutcome(actor=get_actor(store, username, authenticated_at=now) if ok else None)
+
+
+def record_attempt(store: Store, username: str, client: str, ok: bool) -> None:
+    """The writing half of a sign-in: note the attempt (throttling counts these) and prune old ones."""
+    now = _now()
+    store.execute("INSERT INTO user_login_attempts VALUES (?, ?, ?, ?)", [now, username[:200], client[:200], ok])
     # Sign-in attempts are staff data kept for security monitoring, not for ever.
     store.execute("DELETE FROM user_login_attempts WHERE attempted_at < ?", [now - RETENTION])
-    return LoginOutcome(actor=get_actor(store, username, authenticated_at=now) if ok else None)
+
+
+def authenticate(store: Store, username: str, password: str, client: str = "") -> LoginOutcome:
+    """Check a sign-in attempt, record it, and apply throttling (both halves on one store)."""
+    ensure_user_tables(store)
+    outcome = check_attempt(store, username, password, client)
+    if not outcome.throttled:
+        record_attempt(store, username, client, outcome.actor is not None)
+    return outcome

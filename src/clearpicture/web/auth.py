@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel
 
 from ..security.sessions import Session, create_session, end_session, mark_reauthenticated
-from ..security.users import authenticate
+from ..security.users import LoginOutcome, check_attempt, record_attempt
 from .db import Database
 from .deps import SESSION_COOKIE, client_id, get_db, optional_session, require_csrf, require_session
 from .templating import render
@@ -44,6 +44,17 @@ class SessionInfo(BaseModel):
 
 class Problem(BaseModel):
     detail: str
+
+
+def _check(db: Database, username: str, password: str, client: str) -> LoginOutcome:
+    """Check a password on a reading cursor (the slow hash holds no lock), then note the attempt
+    through the single writer."""
+    with db.reading() as store:
+        outcome = check_attempt(store, username, password, client)
+    if not outcome.throttled:
+        with db.writing() as store:
+            record_attempt(store, username, client, outcome.actor is not None)
+    return outcome
 
 
 def _wants_html(request: Request) -> bool:
@@ -100,11 +111,11 @@ def login(
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
         if not expected or not hmac.compare_digest(csrf_token.encode(), expected.encode()):
             return _login_failed(request, 403, "The sign-in form has expired. Please try again.")
+    outcome = _check(db, username, password, client_id(request))
+    if outcome.actor is None:
+        return _login_failed(request, 429 if outcome.throttled else 401,
+                             _THROTTLED if outcome.throttled else _FAILED)
     with db.writing() as store:
-        outcome = authenticate(store, username, password, client_id(request))
-        if outcome.actor is None:
-            return _login_failed(request, 429 if outcome.throttled else 401,
-                                 _THROTTLED if outcome.throttled else _FAILED)
         old = request.cookies.get(SESSION_COOKIE)
         if old:
             end_session(store, old, "signed in again")
@@ -152,10 +163,10 @@ def reauthenticate(
     db: Annotated[Database, Depends(get_db)],
 ) -> Response:
     """Check the password again; for five minutes the most sensitive actions are open."""
+    outcome = _check(db, session.actor.username, password, client_id(request))
+    if outcome.actor is None:
+        raise HTTPException(status_code=429 if outcome.throttled else 401,
+                            detail=_THROTTLED if outcome.throttled else _FAILED)
     with db.writing() as store:
-        outcome = authenticate(store, session.actor.username, password, client_id(request))
-        if outcome.actor is None:
-            raise HTTPException(status_code=429 if outcome.throttled else 401,
-                                detail=_THROTTLED if outcome.throttled else _FAILED)
         mark_reauthenticated(store, session.token_hash)
     return Response(status_code=204)
