@@ -194,3 +194,19 @@ def test_cli_writes_a_package(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["synth", "--scenario", "small", "--seed", "2", "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     assert (out / "datapackage.json").exists() and (out / "truth" / "victims.json").exists()
+
+
+def test_parquet_output_streams_areas_with_the_standard_columns(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    out = synth.write_scenario(synth.Scenario("tiny-national", 3, 3000, "parquet"), 1, tmp_path / "pq")
+    doc = json.loads((out / "datapackage.json").read_text())
+    assert {r["format"] for r in doc["resources"]} == {"parquet"}
+    persons = pq.ParquetFile(out / "persons.parquet")
+    assert persons.schema_arrow.names == standard.table("persons").names
+    assert persons.metadata.num_row_groups == 3  # one per area: written as it is made
+    table = persons.read()
+    assert len(set(zip(table["source"].to_pylist(), table["person_id"].to_pylist(), strict=True))) == table.num_rows
+    truth = _read(out / "truth" / "persons.csv")
+    assert len(truth) == table.num_rows
+    assert len(set(pq.read_table(out / "sources.parquet")["source"].to_pylist())) == 3 * 2 + 2

@@ -26,7 +26,7 @@ from .tables import Buf, Sink
 from .teams import profiles_truth
 from .world import KINDS, TRUTH_COLUMNS
 
-__all__ = ["SCENARIOS", "Scenario", "generate"]
+__all__ = ["SCENARIOS", "Scenario", "generate", "write_scenario"]
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,12 @@ def generate(scenario: str, seed: int, out: Path, progress: bool = False) -> Pat
     """Write scenario ``scenario`` for ``seed`` into folder ``out`` (replaced if it exists); return it."""
     if scenario not in SCENARIOS:
         raise InputError(f"unknown scenario '{scenario}' (choose from {', '.join(SCENARIOS)})")
-    sc = SCENARIOS[scenario]
-    out = Path(out)
+    return write_scenario(SCENARIOS[scenario], seed, Path(out), progress)
+
+
+def write_scenario(sc: Scenario, seed: int, out: Path, progress: bool = False) -> Path:
+    """Write any :class:`Scenario` (tests use small Parquet ones); see :func:`generate`."""
+    scenario = sc.name
     if out.exists():
         if not out.is_dir():
             raise InputError(f"{out}: exists and is not a folder")
