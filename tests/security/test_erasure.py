@@ -130,6 +130,11 @@ def test_reason_with_personal_details_is_refused_and_nothing_is_removed(world: S
     assert world.sql("SELECT count(*) FROM raw_persons WHERE person_id = ?", [ERASED["person_id"]]) == [(1,)]
 
 
+def test_reason_check_matches_whole_words_only(world: Store) -> None:
+    result = erase_person(world, local_operator(), *PERSON, reason="Zebedeeish review: out of scope")
+    assert result.audit_seq > 0  # "Zebedeeish" is not the forename "Zebedee"
+
+
 def test_only_a_recently_signed_in_admin_may_erase(world: Store) -> None:
     analyst = Actor("ana", "analyst", frozenset({"PF1"}))
     with pytest.raises(AccessDenied):

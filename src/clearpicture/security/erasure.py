@@ -208,7 +208,7 @@ def erase_person(store: Store, actor: Actor, source: str, person_id: str, reason
         raise InputError("erase: --reason is required")
     tables = _tables(store)
     values = _identifying_values(store, source, person_id)
-    if any(v.lower() in reason.lower() for v in values):
+    if any(re.search(r"(?<![^\W_])" + re.escape(v) + r"(?![^\W_])", reason, re.IGNORECASE) for v in values):
         raise InputError("erase: the reason must not contain the person's details (the log keeps it)")
     result = ErasureResult(person_ref=ref)
     with store.transaction():
