@@ -50,6 +50,7 @@ def test_disparity_report_applies_disclosure_control_by_default(world: Store) ->
     true = disparity_report(world, TRUE)
     assert "| Male | 12 |" in true and "| Female | 33 |" in true
     assert "14 / 42.4%" in true  # 14 of 33 female records flagged
+    assert "| **All records** | 45 | 100% | 15 / 33.3% |" in true  # the baseline to compare with
 
 
 def test_documents_say_what_is_excluded_and_what_is_held(world: Store) -> None:

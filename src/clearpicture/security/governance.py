@@ -137,6 +137,9 @@ def disparity_report(store: Store, rule: DisclosureRule = _DEFAULT_RULE) -> str:
         for r in protected.rows:
             table_rows.append([r["group"], r["records"], _rate(r["records"], total)]
                               + [f"{_cell(r[n])} / {_rate(r[n], r['records'])}" for n in names])
+        totals = protected.column_totals
+        table_rows.append(["**All records**", totals.get("records"), "100%" if total else "*"]
+                          + [f"{_cell(totals.get(n))} / {_rate(totals.get(n), total)}" for n in names])
         parts += [f"## {title}", "", _completeness(rows, rule), "", _table(header, table_rows)]
     if not _flags(store):
         parts += ["No flags yet: the definitions and groups stages have not been run.", ""]
