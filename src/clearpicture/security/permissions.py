@@ -35,6 +35,7 @@ ROLES: tuple[str, ...] = ("admin", "analyst", "national")
 #: Every action the product knows. An action not listed here is refused for everyone.
 ACTIONS: tuple[str, ...] = (
     "read_aggregate",  # counts, rates, summaries: no person can be singled out
+    "read_true_counts",  # aggregates without disclosure control (inside the need-to-know circle)
     "read_person",  # one person's record, links and notes (a consultation)
     "read_protected_fields",  # ethnicity, nationality of one record (field-level scope)
     "review_merge",  # accept or reject a suggested link
@@ -58,7 +59,7 @@ _PERSONAL: frozenset[str] = frozenset(
 _RULES: dict[str, frozenset[str]] = {
     "admin": frozenset(ACTIONS),
     "analyst": frozenset(
-        {"read_aggregate", "read_person", "review_merge", "undo_merge", "export_person", "export_bulk"}
+        {"read_aggregate", "read_true_counts", "read_person", "review_merge", "undo_merge", "export_person", "export_bulk"}
     ),
     "national": frozenset({"read_aggregate"}),
 }

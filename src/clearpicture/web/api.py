@@ -1,6 +1,7 @@
 """The JSON API, version 1: aggregate figures and one person's record.
 
-``GET /api/v1/summary`` gives counts any signed-in role may see. ``GET /api/v1/persons/{source}/{id}``
+``GET /api/v1/summary`` gives counts any signed-in role may see (with disclosure control for roles
+outside the need-to-know circle, such as national). ``GET /api/v1/persons/{source}/{id}``
 gives one person record with its links, in this order of checks: 401 without a session; 403 when
 the role or source scope does not allow it (checked on the source before looking the record up,
 so guessing ids in another scope says nothing about whether they exist); 400 when no purpose is
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel
 
 from .. import standard
+from ..disclosure import DisclosureRule, protect_count
 from ..security import Actor, Resource, allowed, audit
 from ..security.sessions import Session
 from ..store import Store
@@ -23,28 +25,44 @@ from .auth import Problem
 from .db import Database
 from .deps import client_id, get_db, optional_session, require_session, session_cookie, stated_purpose
 
-__all__ = ["PersonRecord", "Summary", "consult_person", "person_record", "router", "summary_figures"]
+__all__ = ["PersonRecord", "Summary", "consult_person", "person_record", "protected_summary", "router",
+           "summary_figures", "summary_for"]
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
 _ID = Path(min_length=1, max_length=200)
+_RULE = DisclosureRule()
 
 
 class SourceSummary(BaseModel):
     source: str
     name: str | None
     kind: str | None
-    persons: int
-    events: int
+    persons: int | None
+    events: int | None
 
 
 class Summary(BaseModel):
-    """Counts only: nothing that identifies a person."""
+    """Counts only: nothing that identifies a person. ``disclosure_control`` says when counts were
+    protected (suppressed counts are null)."""
 
-    tables: dict[str, int]
+    tables: dict[str, int | None]
     sources: list[SourceSummary]
     entities: int | None = None
     groups: int | None = None
+    disclosure_control: str | None = None
+
+
+def protected_summary(figures: Summary, rule: DisclosureRule = _RULE) -> Summary:
+    """The same figures with disclosure control: for roles outside the need-to-know circle."""
+    def p(n: int | None) -> int | None:
+        return None if n is None else protect_count(n, rule)
+
+    return Summary(
+        tables={k: p(v) for k, v in figures.tables.items()},
+        sources=[s.model_copy(update={"persons": p(s.persons), "events": p(s.events)}) for s in figures.sources],
+        entities=p(figures.entities), groups=p(figures.groups), disclosure_control=rule.note(),
+    )
 
 
 class PersonLink(BaseModel):
@@ -67,7 +85,7 @@ class PersonRecord(BaseModel):
 
 def summary_figures(store: Store) -> Summary:
     """Aggregate figures for the overview (pure read)."""
-    tables = {name: store.count(f"raw_{name}") for name in standard.TABLE_NAMES}
+    tables: dict[str, int | None] = {name: store.count(f"raw_{name}") for name in standard.TABLE_NAMES}
     rows = store.sql(
         """WITH codes AS (SELECT source FROM raw_sources UNION SELECT source FROM raw_persons
                           UNION SELECT source FROM raw_events)
@@ -91,7 +109,15 @@ def summary(session: Annotated[Session, Depends(require_session)],
     if not allowed(session.actor, "read_aggregate", Resource("summary")):
         raise HTTPException(status_code=403, detail="not allowed")
     with db.reading() as store:
-        return summary_figures(store)
+        return summary_for(session.actor, store)
+
+
+def summary_for(actor: Actor, store: Store) -> Summary:
+    """The summary as ``actor`` may see it: true counts, or protected ones."""
+    figures = summary_figures(store)
+    if allowed(actor, "read_true_counts", Resource("summary")):
+        return figures
+    return protected_summary(figures)
 
 
 def person_record(store: Store, source: str, person_id: str, *, protected: bool) -> PersonRecord | None:

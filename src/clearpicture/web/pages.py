@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..security.sessions import Session
-from .api import summary_figures
+from .api import summary_for
 from .db import Database
 from .deps import get_db, optional_session
 from .templating import render
@@ -30,5 +30,5 @@ def overview(request: Request, session: Annotated[Session | None, Depends(option
     if session is None:
         return RedirectResponse("/login", status_code=303)
     with db.reading() as store:
-        figures = summary_figures(store)
+        figures = summary_for(session.actor, store)
     return render(request, "index.html", {"summary": figures}, session=session)
