@@ -36,6 +36,8 @@ _COMMAND_MODULES = [
     "link",
     "export",
     "evaluate",
+    "quality",
+    "definitions",
 ]
 
 #: Exit code for a failure that is not one of ours (a bug): still one line, never a traceback.
