@@ -34,3 +34,19 @@ def test_groups_without_linkage_fails_in_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["groups", "--db", str(db)])
     assert result.exit_code != 0
     assert "entity_persons" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_export_network_command_writes_a_marked_file_and_logs_it(tmp_path: Path) -> None:
+    db = tmp_path / "ws.duckdb"
+    networld.build(db).close()
+    runner = CliRunner()
+    assert runner.invoke(main, ["groups", "--db", str(db)]).exit_code == 0
+    out = tmp_path / "net.graphml"
+    result = runner.invoke(main, ["export", "network", "--db", str(db), "--format", "graphml", "--out", str(out),
+                                  "--recipient", "Sandwell MASH", "--purpose", "strategy meeting"])
+    assert result.exit_code == 0, result.output
+    assert "OFFICIAL-SENSITIVE" in out.read_text(encoding="utf-8")
+    with Store(db) as store:
+        assert store.sql("SELECT recipient FROM audit_log WHERE action = 'disclosure'") == [("Sandwell MASH",)]
+    bad = runner.invoke(main, ["export", "network", "--db", str(db), "--format", "svg", "--out", str(tmp_path / "x.svg")])
+    assert bad.exit_code != 0 and "--group" in bad.stderr

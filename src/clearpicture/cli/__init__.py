@@ -35,6 +35,7 @@ _COMMAND_MODULES = [
     "investigations",
     "link",
     "export",
+    "export_network",
     "evaluate",
     "quality",
     "definitions",
