@@ -101,3 +101,22 @@ def test_sparse_table_warns_and_lists_every_candidate() -> None:
     assert sum(m["chosen"] for m in out["models"]) == 1 and len(out["models"]) > 20
     chosen = select_model(load_counts(doc["lists"], doc["rows"]), "stepwise_csv").chosen
     assert out["estimate"] == pytest.approx(chosen.estimate, abs=0.01)
+
+
+def test_searched_model_reports_the_model_averaged_interval_which_is_wider() -> None:
+    doc = _doc("korea")  # BIC weights spread over several models (largest about 0.7)
+    est = estimate_counts(doc["lists"], doc["rows"], method="bic", intervals=("profile",))
+    assert est.interval.method == "averaged"
+    avg, prof = est.intervals["averaged"], est.intervals["profile"]
+    assert avg.lower <= est.estimate <= avg.upper
+    assert avg.upper - avg.lower >= prof.upper - prof.lower
+    fixed = estimate_counts(doc["lists"], doc["rows"], model="b:c", intervals=("profile",))
+    assert fixed.interval.method == "profile"
+
+
+def test_averaged_interval_of_one_model_is_its_lognormal_interval() -> None:
+    from clearpicture.estimate.intervals import averaged_interval
+
+    _, fit, _ = _published_fit("western_us")
+    one, ln = averaged_interval([fit], "bic"), lognormal_interval(fit)
+    assert one.lower == pytest.approx(ln.lower, rel=1e-6) and one.upper == pytest.approx(ln.upper, rel=1e-6)

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -29,17 +30,12 @@ TRUE_TOTAL = 600
 def _world(path: Path, seed: int = 5) -> tuple[Store, Counter[str]]:
     """TRUE_TOTAL children, each seen independently by each kind of agency; expected pattern counts."""
     store = Store(path)
-    store.execute("CREATE TABLE definition_victims (definition_id VARCHAR, source VARCHAR, person_id VARCHAR,"
-                  " entity_id VARCHAR)")
-    store.execute("CREATE TABLE entity_persons (source VARCHAR, person_id VARCHAR, entity_id VARCHAR)")
-    for code, kind, area in SOURCES:
-        store.execute("INSERT INTO raw_sources (source, name, kind, kind_raw, area) VALUES (?, ?, ?, ?, ?)",
-                      [code, code, kind, kind, area])
     rng = np.random.default_rng(seed)
     expected: Counter[str] = Counter()
+    persons, entities, victims = [], [], []
     for i in range(TRUE_TOTAL):
         area = "North" if i % 3 else "South"
-        seen = {k: rng.random() < p for k, p in KIND_P.items()}
+        seen = {k: bool(rng.random() < p) for k, p in KIND_P.items()}
         if not any(seen.values()):
             continue
         expected["".join("1" if seen[k] else "0" for k in ("police", "social_care", "health"))] += 1
@@ -49,15 +45,32 @@ def _world(path: Path, seed: int = 5) -> tuple[Store, Counter[str]]:
                 continue
             src = {"police": f"POL-{area[0]}", "social_care": f"SC-{area[0]}", "health": "HEALTH"}[kind]
             pid = f"{kind}-{i}"
-            store.execute("INSERT INTO raw_persons (source, person_id, date_of_birth, date_of_birth_raw) "
-                          "VALUES (?, ?, ?, ?)", [src, pid, dob, dob.isoformat()])
-            store.execute("INSERT INTO entity_persons VALUES (?, ?, ?)", [src, pid, f"E{i}"])
+            persons.append((src, pid, dob, dob.isoformat()))
+            entities.append((src, pid, f"E{i}"))
             # a child also known to police or social care is on the health list through linkage alone:
             # the health record is not itself a victim record
             if kind != "health" or not (seen["police"] or seen["social_care"]):
-                store.execute("INSERT INTO definition_victims VALUES ('cse-dfe-2017', ?, ?, NULL)", [src, pid])
+                victims.append(("cse-dfe-2017", src, pid, None))
     # a victim of another definition must be ignored
-    store.execute("INSERT INTO definition_victims VALUES ('gbcse-iicsa-2019', 'POL-N', 'x', NULL)")
+    victims.append(("gbcse-iicsa-2019", "POL-N", "x", None))
+    frames = {
+        "src": pd.DataFrame([(c, c, k, k, a) for c, k, a in SOURCES],
+                            columns=["source", "name", "kind", "kind_raw", "area"]),
+        "per": pd.DataFrame(persons, columns=["source", "person_id", "date_of_birth", "date_of_birth_raw"]),
+        "ent": pd.DataFrame(entities, columns=["source", "person_id", "entity_id"]),
+        "vic": pd.DataFrame(victims, columns=["definition_id", "source", "person_id", "entity_id"]).astype(
+            {"entity_id": "string"}),
+    }
+    for name, frame in frames.items():
+        store.con.register(name, frame)
+    store.execute("INSERT INTO raw_sources (source, name, kind, kind_raw, area) SELECT * FROM src")
+    store.execute("INSERT INTO raw_persons (source, person_id, date_of_birth, date_of_birth_raw) "
+                  "SELECT source, person_id, CAST(date_of_birth AS DATE), date_of_birth_raw FROM per")
+    store.execute("CREATE TABLE entity_persons AS SELECT * FROM ent")
+    store.execute("CREATE TABLE definition_victims AS SELECT definition_id, source, person_id, "
+                  "CAST(entity_id AS VARCHAR) AS entity_id FROM vic")
+    for name in frames:
+        store.con.unregister(name)
     return store, expected
 
 

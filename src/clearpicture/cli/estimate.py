@@ -27,12 +27,14 @@ def _fmt(x: Any, spec: str = ",.0f") -> str:
 @click.option("--model", "model", default=None,
               help='Fix the model: terms beyond main effects, e.g. "LA:NG,PFNCA:GP"; "" = main effects only.')
 @click.option("--method", type=click.Choice(est.METHODS), default="auto", show_default=True,
-              help="Model choice when --model is not given (auto: BIC up to 5 lists, else stepwise_csv).")
+              help="Model choice when --model is not given (auto: AIC up to 5 lists, else stepwise_csv).")
 @click.option("--max-order", "maxorder", type=int, default=2, show_default=True,
               help="Highest interaction order searched by bic/aic.")
 @click.option("--pthresh", type=float, default=None, help="p-value threshold of the stepwise methods.")
-@click.option("--interval", type=click.Choice(["profile", "parametric", "lognormal", "bca"]), default="profile",
-              show_default=True, help="Which interval gives lower/upper (bca repeats model choice: slow).")
+@click.option("--interval", type=click.Choice(["averaged", "profile", "parametric", "lognormal", "bca"]),
+              default=None, help="Which interval gives lower/upper. Default: averaged over the candidate models "
+              "when the model is searched for, profile likelihood when --model fixes it (bca repeats the "
+              "model choice on every resample: slow).")
 @click.option("--bootstrap", "replicates", type=int, default=1000, show_default=True, help="Bootstrap replicates.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the bootstraps.")
 @click.option("--level", type=float, default=0.95, show_default=True, help="Interval coverage.")
@@ -45,7 +47,7 @@ def _fmt(x: Any, spec: str = ",.0f") -> str:
 @click.option("--top", type=int, default=10, show_default=True, help="Candidate models shown (all are in --json).")
 @json_option
 def estimate_command(db: str | None, counts: str | None, model: str | None, method: str, maxorder: int,
-                     pthresh: float | None, interval: str, replicates: int, seed: int, level: float,
+                     pthresh: float | None, interval: str | None, replicates: int, seed: int, level: float,
                      definition: str, strata: str | None, kinds: str | None, as_of: str | None, top: int,
                      as_json: bool) -> None:
     """Estimate the total number of victims, recorded or not, from the overlap between lists.
@@ -56,7 +58,8 @@ def estimate_command(db: str | None, counts: str | None, model: str | None, meth
     if (db is None) == (counts is None):
         raise InputError("give exactly one of --db or --counts")
     options = est.EstimateOptions(method=method, maxorder=maxorder, pthresh=pthresh, interval=interval,
-                                  intervals=tuple(dict.fromkeys([interval, "profile", "parametric"])),
+                                  intervals=tuple(dict.fromkeys([*([interval] if interval else []), "averaged", "profile",
+                                                                  "parametric"])),
                                   level=level, bootstrap=replicates, seed=seed)
     if counts is not None:
         table = est.read_counts_file(counts)

@@ -15,31 +15,42 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .intervals import Interval, bca_interval, lognormal_interval, parametric_bootstrap, profile_interval
+from .intervals import (
+    Interval,
+    averaged_interval,
+    bca_interval,
+    lognormal_interval,
+    parametric_bootstrap,
+    profile_interval,
+)
 from .model import ModelFit
 from .select import Selection, select_model
 from .table import CountTable, Term, load_counts, parse_model
 
 __all__ = ["INTERVALS", "Estimate", "EstimateOptions", "estimate_counts", "estimate_table"]
 
-INTERVALS = ("profile", "parametric", "lognormal", "bca")
+INTERVALS = ("averaged", "profile", "parametric", "lognormal", "bca")
 
 
 @dataclass(frozen=True)
 class EstimateOptions:
-    """How to estimate: model choice, which intervals, bootstrap size and seed."""
+    """How to estimate: model choice, which intervals, bootstrap size and seed.
+
+    ``interval`` picks the one reported as lower/upper; None means ``averaged`` when the model was
+    searched for (it carries the uncertainty of the choice) and ``profile`` when it was fixed.
+    """
 
     method: str = "auto"
     maxorder: int = 2
     pthresh: float | None = None
-    interval: str = "profile"
-    intervals: tuple[str, ...] = ("profile", "parametric")
+    interval: str | None = None
+    intervals: tuple[str, ...] = ("averaged", "profile", "parametric")
     level: float = 0.95
     bootstrap: int = 1000
     seed: int = 1
 
     def check(self) -> None:
-        for name in {self.interval, *self.intervals}:
+        for name in {self.interval or "profile", *self.intervals}:
             if name not in INTERVALS:
                 raise InputError(f"unknown interval {name!r} (choose from {', '.join(INTERVALS)})")
         if not 0 < self.level < 1:
@@ -122,6 +133,11 @@ def _choose_total(options: EstimateOptions, terms: tuple[Term, ...] | None) -> A
     return choose
 
 
+def _criterion(method: str) -> str:
+    """AIC-based procedures rank and weight models by AIC, the others by BIC."""
+    return "aic" if method in ("aic", "stepwise_bhs") else "bic"
+
+
 def sparsity_warnings(table: CountTable, sel: Selection, intervals: dict[str, Interval]) -> list[str]:
     """Plain-language reasons the data may say little (METHOD.md pitfall 12)."""
     out: list[str] = []
@@ -139,7 +155,7 @@ def sparsity_warnings(table: CountTable, sel: Selection, intervals: dict[str, In
     if len(seen) and small / len(seen) > 0.5:
         out.append(f"{small} of {len(seen)} observed patterns hold only 1 or 2 cases: the fit rests on a few people")
     chosen = sel.chosen
-    crit = "aic" if sel.method in ("aic", "stepwise_bhs") else "bic"
+    crit = _criterion(sel.method)
     near = [f for f in sel.candidates if f.admissible and getattr(f, crit) - getattr(chosen, crit) < 2]
     if len(near) > 1:
         lo, hi = min(f.estimate for f in near), max(f.estimate for f in near)
@@ -166,12 +182,16 @@ def estimate_table(table: CountTable, terms: tuple[Term, ...] | None = None,
         raise InputError("fewer than 2 lists have any case: nothing can be estimated")
     sel = select_model(table, options.method, terms=terms, maxorder=options.maxorder, pthresh=options.pthresh)
     fit = sel.chosen
-    wanted = list(dict.fromkeys([options.interval, *options.intervals]))
+    headline = options.interval or ("profile" if sel.method == "fixed" else "averaged")
+    wanted = list(dict.fromkeys([headline, *options.intervals]))
     intervals: dict[str, Interval] = {}
     replicates = np.zeros(0)
     for name in wanted:
         if name == "profile":
             intervals[name] = profile_interval(fit, table, options.level)
+        elif name == "averaged":
+            pool = [fit] if sel.method == "fixed" else sel.candidates
+            intervals[name] = averaged_interval(pool, _criterion(sel.method), options.level)
         elif name == "lognormal":
             intervals[name] = lognormal_interval(fit, options.level)
         elif name == "parametric":
@@ -180,7 +200,7 @@ def estimate_table(table: CountTable, terms: tuple[Term, ...] | None = None,
         else:
             intervals[name] = bca_interval(table, fit.estimate, _choose_total(options, terms),
                                            replicates=options.bootstrap, seed=options.seed, level=options.level)
-    return Estimate(table=table, selection=sel, interval=intervals[options.interval], intervals=intervals,
+    return Estimate(table=table, selection=sel, interval=intervals[headline], intervals=intervals,
                     warnings=sparsity_warnings(table, sel, intervals), replicates=replicates)
 
 

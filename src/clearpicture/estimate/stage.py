@@ -253,13 +253,14 @@ def _write(store: Store, run_id: str, doc: dict[str, Any], hist_counts: dict[str
             d.get("method"), json.dumps(d.get("warnings", []) or ([d["error"]] if "error" in d else []))])
         if stratum == "all" and "strata" in doc:
             continue  # the total's models are the strata's, written below
-        for m in d.get("models", []):
-            store.execute("INSERT INTO estimate_models VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                run_id, stratum, m["model"], m["k"], m["aic"], m["bic"], m["estimate"], m["admissible"],
-                m["reason"], m["chosen"]])
-    for stratum, counts in hist_counts.items():
-        for pattern, count in sorted(counts.items()):
-            store.execute("INSERT INTO estimate_patterns VALUES (?, ?, ?, ?, ?)", [run_id, stratum, lists, pattern, count])
+        models = [[run_id, stratum, m["model"], m["k"], m["aic"], m["bic"], m["estimate"], m["admissible"],
+                   m["reason"], m["chosen"]] for m in d.get("models", [])]
+        if models:
+            store.con.executemany("INSERT INTO estimate_models VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", models)
+    patterns = [[run_id, stratum, lists, pattern, count]
+                for stratum, counts in hist_counts.items() for pattern, count in sorted(counts.items())]
+    if patterns:
+        store.con.executemany("INSERT INTO estimate_patterns VALUES (?, ?, ?, ?, ?)", patterns)
 
 
 def as_config(config: EstimateConfig | Mapping[str, Any] | None) -> EstimateConfig:
