@@ -15,6 +15,7 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from trustworld import PASSWORD
 from webworld import ACCOUNTS, audit_rows, login, make_store
 
 from clearpicture.security import users as users_module
@@ -143,3 +144,22 @@ def test_person_record_carries_its_links_and_entity(client: TestClient) -> None:
         ("resident", "location", "PF1-L-1"), ("user", "object", "PF1-O-1"),
         ("victim", "event", "PF1-E-1"), ("visited", "location", "PF1-L-2")]
     assert json.dumps(body).count("PF1-P-2") == 0  # another person's links are not included
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_reauth_route_by_role(app: FastAPI, user: str | None) -> None:
+    client = TestClient(app)
+    csrf = login(client, user) if user is not None else "none"
+    r = client.post("/reauth", data={"password": PASSWORD}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == (401 if user is None else 204)
+
+
+@pytest.mark.parametrize("user", ["ana_pf1", "ana_la1", "nat"])
+def test_refusals_for_real_and_guessed_ids_look_the_same(app: FastAPI, user: str) -> None:
+    client = TestClient(app)
+    login(client, user)
+    outside = "NHS1"  # in nobody's scope here
+    real = client.get(f"/api/v1/persons/{outside}/{EXISTING[outside]}", params={"purpose": "p"})
+    guess = client.get(f"/api/v1/persons/{outside}/{GUESSED[outside]}", params={"purpose": "p"})
+    assert real.status_code == guess.status_code == 403
+    assert real.json() == guess.json()
