@@ -132,3 +132,16 @@ def test_stage_rerun_replaces_measures(investigated: Store) -> None:
     before = investigated.count("investigation_measures")
     investigations.run(investigated)
     assert investigated.count("investigation_measures") == before
+
+
+def test_differing_teams_are_those_outside_chance_of_their_colleagues() -> None:
+    def team(name: str, num: int, den: int) -> Measure:
+        return _m(name, num, den)
+
+    rows = [team("A", 60, 100), team("B", 25, 100), team("C", 28, 100), team("D", 4, 8), _m(None, 117, 308)]
+    diffs = investigations.differing_teams(rows)
+    # A is far above its colleagues; B and C, each against the rest (A included), fall below; D is too small
+    assert [(d.team, d.direction) for d in diffs] == [("A", "higher"), ("B", "lower"), ("C", "lower")]
+    a = diffs[0]
+    assert a.lower > a.rest_of_force == pytest.approx((25 + 28 + 4) / 208)
+    assert investigations.differing_teams([team("A", 30, 100), team("B", 28, 100)]) == []

@@ -8,8 +8,8 @@ from clearpicture import investigations
 def test_exported_names_are_pinned() -> None:
     assert sorted(investigations.__all__) == sorted([
         "MEASURE_DESCRIPTIONS", "OUTCOME_LABELS", "POPULATIONS", "CaseTimeline", "Checklist",
-        "InvestigationsConfig", "Measure", "RecordRef", "ReviewCase", "ReviewReason", "TimelineStep",
-        "case_timeline", "decide_review", "default_checklist_path", "load_checklist", "load_config", "measures",
+        "InvestigationsConfig", "Measure", "RecordRef", "ReviewCase", "ReviewReason", "TeamDifference", "TimelineStep",
+        "case_timeline", "decide_review", "differing_teams", "default_checklist_path", "load_checklist", "load_config", "measures",
         "protect_measures", "reexamination", "review_list", "run", "wilson_interval",
     ])
     for name in investigations.__all__:

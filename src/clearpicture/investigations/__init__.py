@@ -9,14 +9,22 @@ checklist, for a supervisor to accept or dismiss with a reason; and the closed c
 or suspect now belongs to a detected group. Teams, never named officers; no individual scores.
 
 Public face: :func:`run` (the stage), :func:`case_timeline`, :func:`measures`,
-:func:`review_list`, :func:`decide_review`, :func:`reexamination`, :func:`load_checklist`.
+:func:`differing_teams`, :func:`review_list`, :func:`decide_review`, :func:`reexamination`, :func:`load_checklist`.
 """
 
 from __future__ import annotations
 
 from .checklist import Checklist, default_checklist_path, load_checklist
 from .config import OUTCOME_LABELS, POPULATIONS, InvestigationsConfig, load_config
-from .measures import MEASURE_DESCRIPTIONS, Measure, measures, protect_measures, wilson_interval
+from .measures import (
+    MEASURE_DESCRIPTIONS,
+    Measure,
+    TeamDifference,
+    differing_teams,
+    measures,
+    protect_measures,
+    wilson_interval,
+)
 from .review import RecordRef, ReviewCase, ReviewReason, decide_review, reexamination, review_list
 from .stage import run
 from .timeline import CaseTimeline, TimelineStep, case_timeline
@@ -32,9 +40,11 @@ __all__ = [
     "RecordRef",
     "ReviewCase",
     "ReviewReason",
+    "TeamDifference",
     "TimelineStep",
     "case_timeline",
     "decide_review",
+    "differing_teams",
     "default_checklist_path",
     "load_checklist",
     "load_config",

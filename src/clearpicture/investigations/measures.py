@@ -24,6 +24,8 @@ __all__ = [
     "MEASURE_DESCRIPTIONS",
     "Audience",
     "Measure",
+    "TeamDifference",
+    "differing_teams",
     "median_interval",
     "measures",
     "measures_from_rows",
@@ -193,3 +195,54 @@ def measures(store: Store, audience: Audience = "internal", rule: DisclosureRule
         protected, note = protect_measures(rows, rule)
         return protected, note
     return sorted(rows, key=_order), None
+
+
+@dataclass(frozen=True)
+class TeamDifference:
+    """A team whose rate differs from the rest of its force beyond chance (95% Wilson interval)."""
+
+    id: str
+    force: str
+    team: str
+    quarter: str | None
+    value: float
+    lower: float
+    upper: float
+    rest_of_force: float
+    direction: Literal["higher", "lower"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def differing_teams(rows: Sequence[Measure], measure_id: str | None = None,
+                    min_denominator: int = 10) -> list[TeamDifference]:
+    """Teams whose rate interval lies wholly above or below the pooled rate of the force's other teams.
+
+    This is the inspectorate's "inconsistent" made concrete: where a team works cases differently
+    from its colleagues in the same force, beyond what chance explains. Teams are units, never
+    people; medians are left out (no pooled counterpart). Teams with fewer than
+    ``min_denominator`` cases are not judged. Internal figures only: pass unprotected rows.
+    """
+    by_block: dict[tuple[str, str, str | None], list[Measure]] = defaultdict(list)
+    for m in rows:
+        if m.team is None or m.force == "all" or m.measure == "median_days_to_outcome":
+            continue
+        if measure_id is not None and m.id != measure_id:
+            continue
+        by_block[(m.id, m.force, m.quarter)].append(m)
+    out: list[TeamDifference] = []
+    for (mid, force, quarter), teams in by_block.items():
+        for m in teams:
+            if m.denominator is None or m.denominator < min_denominator or m.value is None:
+                continue
+            rest = [o for o in teams if o is not m]
+            num = sum(o.numerator or 0 for o in rest)
+            den = sum(o.denominator or 0 for o in rest)
+            if den < min_denominator or m.lower is None or m.upper is None:
+                continue
+            pooled = num / den
+            if m.lower > pooled or m.upper < pooled:
+                out.append(TeamDifference(mid, force, str(m.team), quarter, m.value, m.lower, m.upper, pooled,
+                                          "higher" if m.lower > pooled else "lower"))
+    return sorted(out, key=lambda d: (d.id, d.force, d.quarter or "", d.team))
