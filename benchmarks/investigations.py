@@ -7,7 +7,8 @@ The workspace is the scenario ingested once (cached under bench-data/). The stag
 definitions and (optionally) groups. By default they are stand-ins, so the figure is this stage's
 alone: ``entity_persons`` from the scenario's truth (perfect linkage), ``definition_cases`` from
 the recorded CSE/GBCSE flags, ``group_members`` from the planted groups. With ``--pipeline`` every
-stage in ``clearpicture.pipeline.STAGES`` before investigations runs instead (slow on large).
+stage in ``clearpicture.pipeline.STAGES`` before investigations (or, while that is empty,
+definitions, linkage and network) runs instead (slow on large).
 
 Both sides run in fresh processes on their own copy of the workspace. The baseline reads what the
 stage reads in one pass and counts crimes by force, team and outcome (crimes joined to notes,
@@ -79,9 +80,10 @@ def prepare(data: Path, name: str, pipeline: bool) -> Path:
 
             from clearpicture.pipeline import STAGES
 
-            for stage, module in STAGES.items():
-                if stage != "investigations":
-                    importlib.import_module(module).run(store, None)
+            upstream = [m for s, m in STAGES.items() if s != "investigations"] or [
+                "clearpicture.definitions", "clearpicture.linkage", "clearpicture.network"]
+            for module in upstream:
+                importlib.import_module(module).run(store, None)
         else:
             truth = data / "truth"
             store.execute(f"""CREATE TABLE entity_persons AS SELECT source, person_id, true_person AS entity_id

@@ -126,3 +126,13 @@ def test_review_list_reads_a_read_only_workspace(_case_files: tuple[Path, Path])
     with Store(_case_files[1], read_only=True) as store:
         assert {c.case for c in review_list(store)} == {("WMP", "C1"), ("WMP", "C2")}
         assert reexamination(store)
+
+
+def test_erasing_a_victim_leaves_no_copy_in_the_investigation_tables(investigated: Store) -> None:
+    from clearpicture.security import local_operator
+    from clearpicture.security.erasure import erase_person
+
+    result = erase_person(investigated, local_operator(), "WMP", "V2", "disposed of at review")
+    assert result.residual == []
+    assert result.deleted.get("investigation_cases") == 1
+    assert investigated.sql("SELECT count(*) FROM investigation_review_evidence WHERE record_id = 'V2'")[0][0] == 0
