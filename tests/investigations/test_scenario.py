@@ -143,3 +143,21 @@ def test_a_case_timeline_from_the_scenario_crosses_agencies(medium: tuple[list[M
         t = investigations.case_timeline(store, row[0][0], row[0][1])
     referral = [s for s in t.steps if s.step == "referral"]
     assert referral and all(s.source != t.case[0] for s in referral)
+
+
+def test_small_world_cli_reports_the_pipeline_run(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from clearpicture.cli import main
+
+    world = request.getfixturevalue("small_world")
+    store = world.copy(tmp_path)
+    store.close()
+    result = CliRunner().invoke(main, ["investigations", "--db", str(tmp_path / "world.duckdb"), "--json",
+                                       "--no-run"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    forces = {m["force"] for m in doc["measures"]}
+    truth = json.loads((world.truth / "investigations.json").read_text())
+    assert set(_forces(truth)) <= forces  # every planted force is measured
+    assert doc["review"]
