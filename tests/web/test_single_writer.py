@@ -64,3 +64,21 @@ def test_a_slow_password_check_does_not_hold_the_writer(app: FastAPI, monkeypatc
     waited = time.perf_counter() - started
     worker.join()
     assert waited < 0.5
+
+
+def test_reads_follow_an_attached_workspace(tmp_path: pytest.TempPathFactory) -> None:
+    """An encrypted workspace is ATTACHed and selected with USE: read cursors must follow it."""
+    import duckdb
+
+    from clearpicture.store import Store
+    from clearpicture.web.db import Database
+
+    Store(f"{tmp_path}/ws.duckdb").close()
+    store = Store.__new__(Store)
+    store.__dict__.update({"path": f"{tmp_path}/ws.duckdb", "_depth": 0, "con": duckdb.connect()})
+    store.con.execute(f"ATTACH '{tmp_path}/ws.duckdb' AS ws")
+    store.con.execute("USE ws")
+    db = Database(store)
+    with db.reading() as reader:
+        assert reader.count("raw_persons") == 0 and reader.has_table("audit_log")
+    db.close()

@@ -44,6 +44,11 @@ class Database:
     def __init__(self, path: str | os.PathLike[str] | Store) -> None:
         self.store = path if isinstance(path, Store) else open_store(path)
         self._lock = threading.RLock()
+        # An encrypted workspace is ATTACHed and selected with USE; a new cursor starts in the
+        # default catalog, so each one is pointed at the workspace's catalog and schema.
+        catalog, schema = self.store.con.execute("SELECT current_database(), current_schema()").fetchall()[0]
+        self._use = f'USE "{str(catalog).replace(chr(34), chr(34) * 2)}"."{str(schema).replace(chr(34), chr(34) * 2)}"'
+
         with self.writing() as store:
             ensure_user_tables(store)
             ensure_audit_tables(store)
@@ -60,6 +65,7 @@ class Database:
         with self._lock:
             cursor = self.store.con.cursor()
         try:
+            cursor.execute(self._use)
             yield _CursorStore(self.store, cursor)
         finally:
             cursor.close()
