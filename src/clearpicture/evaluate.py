@@ -78,6 +78,12 @@ def evaluate_linkage(store: Store, truth_dir: Path) -> dict[str, Any]:
     return out
 
 
+# Group recovery lives with the network stage; registered here so `evaluate` always offers it.
+from .network.evaluate import evaluate_groups  # noqa: E402
+
+register_section("groups", "group_members")(evaluate_groups)
+
+
 def evaluate(store: Store, truth_dir: Path | str, sections: list[str] | None = None) -> dict[str, Any]:
     """Every applicable registered section (or those named) → its figures."""
     truth = Path(truth_dir)
