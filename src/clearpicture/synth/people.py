@@ -56,9 +56,9 @@ class People:
         self.hh_street: list[str] = []
         self.hh_phone: list[str] = []
         pool = name_pool()
-        self._sur_w = zipf_weights(len(pool.surnames), 0.7)
-        self._fem_w = zipf_weights(len(pool.forenames_f), 0.6)
-        self._mal_w = zipf_weights(len(pool.forenames_m), 0.6)
+        self._sur_w = zipf_weights(len(pool.surnames), 0.5)
+        self._fem_w = zipf_weights(len(pool.forenames_f), 0.5)
+        self._mal_w = zipf_weights(len(pool.forenames_m), 0.5)
 
     @property
     def n(self) -> int:
@@ -113,6 +113,16 @@ class People:
         mi = rng.choice(len(pool.forenames_m), n, p=self._mal_w)
         self.forename = [pool.forenames_f[a] if f else pool.forenames_m[b]
                          for a, b, f in zip(fi.tolist(), mi.tolist(), female.tolist(), strict=True)]
+        # a parent and child rarely share a forename: redraw repeats within a household
+        seen: set[tuple[int, str]] = set()
+        for p in range(n):
+            for _ in range(4):
+                key = (self.hh[p], self.forename[p])
+                if key not in seen:
+                    break
+                names = pool.forenames_f if female[p] else pool.forenames_m
+                self.forename[p] = names[int(rng.integers(0, len(names)))]
+            seen.add((self.hh[p], self.forename[p]))
         has_mid = rng.random(n) < 0.3
         mid_f = rng.choice(len(pool.forenames_f), n)
         mid_m = rng.choice(len(pool.forenames_m), n)

@@ -144,7 +144,7 @@ def person_rows(people: People, idx: np.ndarray, kind: str, ids: list[str], sour
     phone: list[str | None] = []
     for j, i in enumerate(il):
         p = people.phone[i]
-        if ages[j] < 18 and ((p is None and u[j, 20] < 0.3) or u[j, 20] < 0.08):
+        if ages[j] < 18 and ((p is None and u[j, 20] < 0.2) or u[j, 20] < 0.05):
             p = people.hh_phone[people.hh[i]]  # a child recorded with the family phone
         if p is None or u[j, 21] > rate["phone"]:
             phone.append(None)
