@@ -43,6 +43,11 @@ class Dialect:
 
     name: str
 
+    @property
+    def text(self) -> str:
+        """The name of the text type in CAST."""
+        return "STRING" if self.name == "spark" else "VARCHAR"
+
     def full_match(self, expr: str, pattern: str) -> str:
         """True when the whole of ``expr`` matches ``pattern`` (a regular expression without anchors)."""
         if self.name == "spark":
@@ -228,6 +233,7 @@ class DuckDBEngine(Engine):
         # A private connection: Splink's many scratch tables never reach the workspace file or
         # its open transaction.
         self._splink_con = duckdb.connect()
+        self._splink_con.execute("SET enable_progress_bar = false")
         if self.threads:
             self._splink_con.execute(f"SET threads = {int(self.threads)}")
         return DuckDBAPI(connection=self._splink_con)
@@ -330,7 +336,7 @@ class SparkEngine(Engine):
         checkpoints = tempfile.mkdtemp(prefix="clearpicture-spark-")
         self.spark.sparkContext.setCheckpointDir(checkpoints)
         # Only comparisons native to Spark SQL are used, so Splink's Scala UDF jar is not needed.
-        return SparkAPI(spark_session=self.spark, register_udfs_automatically=False,
+        return SparkAPI(spark_session=self.spark, register_udfs_automatically=False,  # type: ignore[no-untyped-call]
                         break_lineage_method="persist")
 
     def splink_input(self, api: Any, table: str, display_name: str) -> Any:

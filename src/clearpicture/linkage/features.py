@@ -64,6 +64,13 @@ def postcode_sql(expr: str, d: Dialect) -> str:
             f"THEN substr({pc}, 1, length({pc}) - 3) || ' ' || substr({pc}, length({pc}) - 2) END")
 
 
+def other_postcode_sql(expr: str, d: Dialect) -> str:
+    """A postcode that is not a UK one (an address abroad): letters and digits only, kept for exact
+    comparison; it has no sector or district."""
+    pc = d.replace_all(f"upper({expr})", "[^A-Z0-9]", "")
+    return f"CASE WHEN length({pc}) >= 3 THEN {pc} END"
+
+
 def phone_fast_sql(expr: str, d: Dialect) -> str:
     """E.164 for the common UK spellings of a number; NULL where Python (phonenumbers) must decide."""
     digits = d.replace_all(expr, "[^0-9]", "")
@@ -78,8 +85,8 @@ def phone_fast_sql(expr: str, d: Dialect) -> str:
 def dob_sql(typed: str, raw: str, d: Dialect) -> dict[str, str]:
     """Date-of-birth parts: full date (typed, else an ISO raw value), year, and the forms compared."""
     iso_raw = f"CASE WHEN {d.full_match(f'trim({raw})', '[0-9]{4}-[0-9]{2}-[0-9]{2}')} " \
-              f"THEN CAST(TRY_CAST(trim({raw}) AS DATE) AS VARCHAR) END"
-    dob = f"coalesce(CAST({typed} AS VARCHAR), {iso_raw})"
+              f"THEN CAST(TRY_CAST(trim({raw}) AS DATE) AS {d.text}) END"
+    dob = f"coalesce(CAST({typed} AS {d.text}), {iso_raw})"
     year_text = f"nullif(regexp_extract(trim({raw}), '^([0-9]{{4}})', 1), '')"
     year = f"coalesce(year({typed}), TRY_CAST({year_text} AS INT))"
     return {"dob": dob, "dob_year": year}
@@ -95,7 +102,7 @@ def person_clean_sql(d: Dialect) -> str:
         nullif(trim(aliases), '') AS aliases,
         {dob['dob']} AS dob,
         {dob['dob_year']} AS dob_year,
-        {postcode_sql('postcode', d)} AS postcode,
+        coalesce({postcode_sql('postcode', d)}, {other_postcode_sql('postcode', d)}) AS postcode,
         nullif(trim(phone), '') AS phone_raw,
         {phone_fast_sql('phone', d)} AS phone_fast
     FROM raw_persons"""
@@ -120,8 +127,8 @@ def person_features_sql(d: Dialect) -> str:
         substr(c.dob, 6, 5) AS dob_md,
         c.dob_year,
         c.postcode,
-        CASE WHEN c.postcode IS NOT NULL THEN substr(c.postcode, 1, length(c.postcode) - 2) END AS pc_sector,
-        CASE WHEN c.postcode IS NOT NULL THEN substr(c.postcode, 1, length(c.postcode) - 4) END AS pc_outward,
+        CASE WHEN c.postcode LIKE '% %' THEN substr(c.postcode, 1, length(c.postcode) - 2) END AS pc_sector,
+        CASE WHEN c.postcode LIKE '% %' THEN substr(c.postcode, 1, length(c.postcode) - 4) END AS pc_outward,
         coalesce(c.phone_fast, p.e164) AS phone
     FROM lk_person_clean c
     LEFT JOIN lk_forename f ON f.forename_clean = c.forename_clean

@@ -148,7 +148,7 @@ def settings(link_type: str = "link_and_dedupe") -> Any:
     )
 
 
-def train(linker: Any, cfg: LinkageModelConfig, phone_values: int) -> dict[str, Any]:
+def train(linker: Any, cfg: LinkageModelConfig, phone_values: int, records: int) -> dict[str, Any]:
     """Estimate the model in place and return it as a settings dictionary (JSON-able).
 
     The u of an exact phone match is set from the data (one in the number of distinct numbers)
@@ -159,6 +159,11 @@ def train(linker: Any, cfg: LinkageModelConfig, phone_values: int) -> dict[str, 
 
     linker.training.estimate_probability_two_random_records_match(
         [block_on("forename", "surname", "dob")], recall=cfg.prior_recall)
+    settings_obj = getattr(linker, "_settings_obj", None)
+    prior = getattr(settings_obj, "_probability_two_random_records_match", None)
+    if settings_obj is not None and (prior is None or not 0 < prior < 1):
+        # No exact duplicates at all (a tiny or very clean input): fall back to one match per record.
+        settings_obj._probability_two_random_records_match = 1.0 / max(records, 2)
     linker.training.estimate_u_using_random_sampling(max_pairs=cfg.u_max_pairs, seed=cfg.seed)
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("dob"), max_pairs=cfg.em_max_pairs)

@@ -65,7 +65,8 @@ def _audit(store: Store, actor: str, what: dict[str, Any], justification: str) -
 
 def latest_decisions(store: Store) -> list[tuple[str, str, str]]:
     """(key_l, key_r, decision) for every pair, the latest decision only."""
-    ensure_decision_table(store)
+    if not store.has_table("entity_decisions"):
+        return []
     rows = store.sql("""
         SELECT source_l || '|' || person_id_l, source_r || '|' || person_id_r, decision FROM (
             SELECT *, row_number() OVER (PARTITION BY source_l, person_id_l, source_r, person_id_r

@@ -88,7 +88,7 @@ def link_persons(store: Store, engine: Engine, cfg: LinkageConfig, run_id: str) 
     pairs = pa.table({c: pa.array([], pa.string()) for c in ("unique_id_l", "unique_id_r")})
     if records >= 2:
         with engine.step("splink train"):
-            model = train(Linker(frame, settings("dedupe_only"), log_level=logging.WARNING), cfg.model, phones)
+            model = train(Linker(frame, settings("dedupe_only"), log_level=logging.WARNING), cfg.model, phones, records)
         with engine.step("splink predict"):
             linker = Linker(frame, model, log_level=logging.WARNING)
             predictions = linker.inference.predict(threshold_match_weight=cfg.model.pairs_min_weight)
