@@ -210,3 +210,13 @@ def test_parquet_output_streams_areas_with_the_standard_columns(tmp_path: Path) 
     truth = _read(out / "truth" / "persons.csv")
     assert len(truth) == table.num_rows
     assert len(set(pq.read_table(out / "sources.parquet")["source"].to_pylist())) == 3 * 2 + 2
+
+
+@pytest.mark.slow
+def test_medium_scale_is_within_twenty_percent_of_target(tmp_path: Path) -> None:
+    out = synth.generate("medium", 1, tmp_path / "medium")
+    with (out / "persons.csv").open("rb") as fh:
+        rows = sum(1 for _ in fh) - 1
+    assert 80_000 <= rows <= 120_000
+    victims = json.loads((out / "truth" / "victims.json").read_text())
+    assert victims["total_victims"] > 500

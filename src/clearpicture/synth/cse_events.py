@@ -76,12 +76,14 @@ def group_events(w: AreaWorld, grp: Group, teams: Teams) -> None:
             if rng.random() < 0.3:
                 w.link(police, "person", w.rid(police, v), "location", lid, "visited")
     crimes: dict[int, list[tuple[str, int, str]]] = {}
+    lead = teams.pick_cse(rng)  # the team that owns the investigation into this group
+    teams.group_leads[grp.gid] = lead
     for v in pvictims:
         for _ in range(1 + min(3, int(rng.poisson(0.6)))):
             d = int(rng.integers(grp.start, grp.end + 1))
             k = 0 if not offenders else int(min(len(offenders), rng.choice([1, 1, 2, 2, 3, 4])))
             suspects = [offenders[i] for i in rng.choice(len(offenders), k, replace=False)] if k else []
-            team = teams.pick_cse(rng)
+            team = lead if rng.random() < 0.8 else teams.pick_cse(rng)
             prof = teams.profile(team)
             flags = []
             if rng.random() < 0.7:
@@ -116,7 +118,7 @@ def group_events(w: AreaWorld, grp: Group, teams: Teams) -> None:
             crimes.setdefault(v, []).append((eid, d, team))
     _intelligence(w, grp, offenders, pvictims, place_ids)
     _missing(w, grp, pvictims, place_ids, teams)
-    _disruption(w, grp, offenders, pvictims, place_ids, teams)
+    _disruption(w, grp, offenders, pvictims, place_ids, teams, lead)
     _partners(w, grp, crimes, teams)
 
 
@@ -169,9 +171,9 @@ def _missing(w: AreaWorld, grp: Group, victims: list[int], place_ids: list[str],
 
 
 def _disruption(w: AreaWorld, grp: Group, offenders: list[int], victims: list[int], place_ids: list[str],
-                teams: Teams) -> None:
+                teams: Teams, team: str) -> None:
+    """Disruption by the lead team (weaker teams use fewer orders); its note names the team."""
     rng = w.rng
-    team = teams.pick_cse(rng)
     prof = teams.profile(team)
     for p in offenders:
         if victims and rng.random() < prof.p_disruption:
@@ -179,6 +181,7 @@ def _disruption(w: AreaWorld, grp: Group, offenders: list[int], victims: list[in
             kind = "CAWN" if rng.random() < 0.75 else "SRO"
             eid = w.event("police", "disruption", d, disruption_type=kind)
             w.person_event("police", p, eid, "subject")
+            write_note(w, "police", "event", eid, d, team, teams, about_child=False)
             if kind == "CAWN":
                 w.person_event("police", victims[int(rng.integers(0, len(victims)))], eid, "associate")
     for key, kind, _name, _a, _pc, _hub in grp.places:

@@ -44,6 +44,7 @@ class Teams:
     def __init__(self, rng: np.random.Generator, force: str, weak_force: bool) -> None:
         self.force = force
         self.weak_force = weak_force
+        self.group_leads: dict[str, str] = {}
         self.weak_teams = {CSE_TEAMS[1 + int(rng.integers(0, 2))]}
         if weak_force:
             self.weak_teams |= set(CSE_TEAMS)
@@ -70,7 +71,8 @@ class Teams:
         return a[int(rng.integers(0, len(a)))]
 
     def truth(self) -> dict[str, object]:
-        return {"force": self.force, "weak_force": self.weak_force, "weaker_teams": sorted(self.weak_teams)}
+        return {"force": self.force, "weak_force": self.weak_force, "weaker_teams": sorted(self.weak_teams),
+                "group_lead_teams": dict(sorted(self.group_leads.items()))}
 
 
 def outcome(rng: np.random.Generator, prof: Profile, has_suspect: bool) -> str | None:
