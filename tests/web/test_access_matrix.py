@@ -163,3 +163,27 @@ def test_refusals_for_real_and_guessed_ids_look_the_same(app: FastAPI, user: str
     guess = client.get(f"/api/v1/persons/{outside}/{GUESSED[outside]}", params={"purpose": "p"})
     assert real.status_code == guess.status_code == 403
     assert real.json() == guess.json()
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_audit_routes_are_for_admins_only(app: FastAPI, user: str | None) -> None:
+    client = TestClient(app)
+    if user is not None:
+        login(client, user)
+    rows = client.get("/api/v1/audit", params={"action": "administration"})
+    check = client.get("/api/v1/audit/verify")
+    want = 401 if user is None else 200 if user == "adm" else 403
+    assert rows.status_code == check.status_code == want
+    if want == 200:
+        assert rows.json()["count"] == len(ACCOUNTS)  # one "user added" row each
+        assert check.json()["ok"] is True
+
+
+def test_audit_route_filters_by_time_in_utc(app: FastAPI) -> None:
+    client = TestClient(app)
+    login(client, "adm")
+    early = client.get("/api/v1/audit", params={"until": "2000-01-01T00:00:00Z"}).json()
+    assert early == {"rows": [], "count": 0}
+    rows = client.get("/api/v1/audit", params={"since": "2000-01-01T01:00:00+01:00", "limit": 2}).json()
+    assert rows["count"] == 2 and rows["rows"][0]["at_utc"].endswith("Z")
+    assert client.get("/api/v1/audit", params={"since": "0.5"}).status_code == 422

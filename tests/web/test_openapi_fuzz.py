@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis.checks import positive_data_acceptance
 from webworld import make_store
 
 from clearpicture.security import users as users_module
@@ -28,14 +29,15 @@ finally:
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 
-def _fresh_session(username: str = "ana_pf1") -> tuple[str, str]:
+def _fresh_session(username: str = "adm") -> tuple[str, str]:
     with APP.state.db.writing() as store:
         return create_session(store, username)
 
 
 @schema.auth(refresh_interval=None)
 class SessionAuth:
-    """A fresh analyst session for each case, so a fuzzed /logout cannot end the others'."""
+    """A fresh admin session for each case (every route open, so every code path is fuzzed; refusals
+    are the access matrix's job), so a fuzzed /logout cannot end the others'."""
 
     def get(self, case: schemathesis.Case, ctx: schemathesis.AuthContext) -> tuple[str, str]:
         return _fresh_session()
@@ -49,7 +51,13 @@ class SessionAuth:
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi_document(case: schemathesis.Case) -> None:
-    case.call_and_validate()
+    excluded = []
+    if case.path == "/api/v1/persons/{source}/{person_id}":
+        # The purpose may come as ?purpose= or as X-Purpose, so each is optional in the document and
+        # a request with neither is answered 400; OpenAPI cannot say "one of these two" across
+        # parameter locations, so "schema-valid must be accepted" does not hold here by design.
+        excluded.append(positive_data_acceptance)
+    case.call_and_validate(excluded_checks=excluded)
 
 
 CLIENT = TestClient(APP)
