@@ -17,7 +17,7 @@ side: victim, suspect or other, and age at the time), ``def_family_pairs`` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .. import standard
@@ -30,6 +30,7 @@ __all__ = [
     "cases_sql",
     "criterion_expr",
     "dialect_for",
+    "leaf_key",
     "leaf_sql",
     "victims_sql",
     "working_tables_sql",
@@ -256,8 +257,12 @@ def leaf_sql(c: Criterion, d: Dialect = DUCKDB, has_groups: bool = False) -> str
     raise ValueError(f"not a leaf criterion: {key}")
 
 
-def _leaf_id(c: Criterion) -> str:
+def leaf_key(c: Criterion) -> str:
+    """A stable identity for a leaf criterion (equal leaves in two definitions share it)."""
     return c.model_dump_json(by_alias=True, exclude_none=True)
+
+
+_leaf_id = leaf_key
 
 
 class _Leaves:
@@ -299,19 +304,25 @@ def _leaf_label(c: Criterion) -> str:
     return f"{c.key}: {v}"
 
 
-def cases_sql(defn: Definition, d: Dialect = DUCKDB, has_groups: bool = False) -> str:
+def cases_sql(defn: Definition, d: Dialect = DUCKDB, has_groups: bool = False,
+              leaf_tables: Mapping[str, str] | None = None) -> str:
     """One row per case considered under ``defn``: meets, category, flagged and reasons (JSON).
 
     A case is an event of one of the definition's ``case_kinds`` that meets it, carries one of its
     flags, or is a sexual offence, so both under-flagging and flagged cases not meeting it can be
     counted. ``reasons`` is ``{"held": [criteria that held], "evidence": {criterion: records}}``.
+    ``leaf_tables`` maps :func:`leaf_key` to a table already holding that leaf's rows (so several
+    definitions sharing a leaf evaluate it once); other leaves are computed inline.
     """
+    tables = leaf_tables or {}
     leaves = _Leaves()
     meets = criterion_expr(defn.criteria, leaves)
     cats = [(cat.name, criterion_expr(cat.when, leaves)) for cat in defn.category_rules()]
     category = "CASE " + " ".join(f"WHEN {expr} THEN {lit(name)}" for name, expr in cats) + " ELSE 'unknown' END"
     ordered = sorted(leaves.items.values())
-    ctes = ",\n".join(f"l{i} AS ({leaf_sql(c, d, has_groups)})" for i, c in ordered)
+    ctes = ",\n".join(
+        f"l{i} AS (SELECT * FROM {tables[leaf_key(c)]})" if leaf_key(c) in tables
+        else f"l{i} AS ({leaf_sql(c, d, has_groups)})" for i, c in ordered)
     joins = "\n".join(f"LEFT JOIN l{i} ON l{i}.source = e.source AND l{i}.event_id = e.event_id"
                       for i, _ in ordered)
     # Only the criteria of the definition itself (not of the categories) are reported as reasons.
@@ -326,18 +337,13 @@ def cases_sql(defn: Definition, d: Dialect = DUCKDB, has_groups: bool = False) -
     else:
         reasons = (f"CAST(json_object('held', list_filter([{held}], lambda x: x IS NOT NULL), "
                    f"'evidence', json_object({evidence})) AS VARCHAR)")
-    return f"""WITH {ctes},
-    judged AS (
-        SELECT e.source, e.event_id, e.kind, e.occurred_at, e.sexual,
-            coalesce({meets}, FALSE) AS meets, {flagged} AS flagged,
-            {category} AS category, {reasons} AS reasons
-        FROM def_events e
-        {joins}
-        WHERE e.kind IN {in_list(defn.case_kinds)}
-    )
-    SELECT {lit(defn.id)} AS definition_id, {lit(defn.version)} AS version, source, event_id, kind, occurred_at,
-        meets, flagged, CASE WHEN meets THEN category END AS category, reasons
-    FROM judged WHERE meets OR flagged OR sexual"""
+    return f"""WITH {ctes}
+    SELECT {lit(defn.id)} AS definition_id, {lit(defn.version)} AS version, e.source, e.event_id, e.kind,
+        e.occurred_at, coalesce({meets}, FALSE) AS meets, {flagged} AS flagged,
+        CASE WHEN coalesce({meets}, FALSE) THEN {category} END AS category, {reasons} AS reasons
+    FROM def_events e
+    {joins}
+    WHERE e.kind IN {in_list(defn.case_kinds)} AND (coalesce({meets}, FALSE) OR {flagged} OR e.sexual)"""
 
 
 def victims_sql(defn: Definition, cases_table: str = "def_cases") -> str:

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..store import StageResult, Store
-from .criteria_sql import cases_sql, dialect_for, victims_sql, working_tables_sql
+from .criteria_sql import cases_sql, dialect_for, leaf_key, leaf_sql, victims_sql, working_tables_sql
 from .model import Definition, load_definition, shipped_definitions
 
 __all__ = ["DEFAULT_CSE", "DEFAULT_GROUP_BASED", "DefinitionsConfig", "resolve_definitions", "run", "summarise"]
@@ -100,8 +100,15 @@ def run(store: Store, config: DefinitionsConfig | Mapping[str, Any] | None = Non
         marks = ", ".join("?" for _ in ids)
         for table in ("definition_cases", "definition_victims", "definition_summary"):
             store.execute(f"DELETE FROM {table} WHERE definition_id IN ({marks})", list(ids))
+        # every distinct leaf (of the definitions and their category rules) is evaluated once
+        leaves = {leaf_key(c): c for d in defs
+                  for c in [*d.criteria.leaves(), *(x for cat in d.category_rules() for x in cat.when.leaves())]}
+        tables: dict[str, str] = {}
+        for i, (key, leaf) in enumerate(leaves.items()):
+            tables[key] = f"def_leaf_{i}"
+            store.execute(f"CREATE OR REPLACE TEMP TABLE def_leaf_{i} AS {leaf_sql(leaf, dialect, has_groups)}")
         for d in defs:
-            store.execute(f"CREATE OR REPLACE TEMP TABLE def_cases AS {cases_sql(d, dialect, has_groups)}")
+            store.execute(f"CREATE OR REPLACE TEMP TABLE def_cases AS {cases_sql(d, dialect, has_groups, tables)}")
             store.execute(
                 """INSERT INTO definition_cases SELECT definition_id, version, source, event_id, meets, category,
                 reasons, kind, flagged, occurred_at, ? FROM def_cases""", [result.run_id])
@@ -118,7 +125,8 @@ def run(store: Store, config: DefinitionsConfig | Mapping[str, Any] | None = Non
                  row["victims"], row["offenders"], row["unflagged"], row["flagged_not_meeting"],
                  "entities" if linked else "records", note, result.run_id])
             result.counts[d.id] = row
-        store.execute("DROP TABLE IF EXISTS def_cases")
+        for name in ["def_cases", *tables.values()]:
+            store.execute(f"DROP TABLE IF EXISTS {name}")
     return result
 
 
