@@ -74,8 +74,8 @@ class NetworkConfig:
     victim_definitions: tuple[str, ...] = ("gbcse-iicsa-2019", "cse-dfe-2017")
     #: Fewest offenders in a group (IICSA: two or more individuals).
     min_offenders: int = 2
-    #: A new group keeps an earlier group's id when their offender Jaccard overlap reaches this.
-    min_identity_overlap: float = 0.3
+    #: A new group keeps an earlier group's id when it holds at least this share of its offenders.
+    min_identity_overlap: float = 0.5
 
     def weight(self, kind: str) -> float:
         return float(self.weights.get(kind, 0.0))
