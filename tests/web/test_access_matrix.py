@@ -187,3 +187,39 @@ def test_audit_route_filters_by_time_in_utc(app: FastAPI) -> None:
     rows = client.get("/api/v1/audit", params={"since": "2000-01-01T01:00:00+01:00", "limit": 2}).json()
     assert rows["count"] == 2 and rows["rows"][0]["at_utc"].endswith("Z")
     assert client.get("/api/v1/audit", params={"since": "0.5"}).status_code == 422
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_user_management_routes_are_for_admins_only(app: FastAPI, user: str | None) -> None:
+    client = TestClient(app)
+    csrf = login(client, user) if user is not None else "none"
+    listed = client.get("/api/v1/users")
+    added = client.post("/api/v1/users", headers={"X-CSRF-Token": csrf},
+                        json={"username": f"new_{user}", "role": "national", "password": "x" * 12})
+    want_list = 401 if user is None else 200 if user == "adm" else 403
+    assert listed.status_code == want_list
+    assert added.status_code == (201 if user == "adm" else want_list)
+    if user == "adm":
+        assert "password" not in listed.text and "argon2" not in listed.text
+
+
+def test_admin_adds_and_disables_accounts_over_http(app: FastAPI) -> None:
+    admin = TestClient(app)
+    csrf = login(admin, "adm")
+    no_token = admin.post("/api/v1/users", json={"username": "x", "role": "national", "password": "y" * 12})
+    assert no_token.status_code == 403  # CSRF token required
+    bad = admin.post("/api/v1/users", headers={"X-CSRF-Token": csrf},
+                     json={"username": "a2", "role": "analyst", "password": "y" * 12})
+    assert bad.status_code == 422  # an analyst without sources does not fit the document
+    ok = admin.post("/api/v1/users", headers={"X-CSRF-Token": csrf},
+                    json={"username": "a2", "role": "analyst", "sources": ["LA1"], "password": "y" * 12})
+    assert ok.status_code == 201 and ok.json()["sources"] == ["LA1"]
+    other = TestClient(app)
+    login(other, "a2", "y" * 12)
+    r = admin.post("/api/v1/users/a2/disable", headers={"X-CSRF-Token": csrf})
+    assert r.json() == {"username": "a2", "sessions_ended": 1}
+    assert other.get("/api/v1/summary").status_code == 401
+    again = admin.post("/api/v1/users", headers={"X-CSRF-Token": csrf},
+                       json={"username": "a2", "role": "national", "password": "y" * 12})
+    assert again.status_code == 409
+    assert admin.post("/api/v1/users/nobody/disable", headers={"X-CSRF-Token": csrf}).status_code == 404
