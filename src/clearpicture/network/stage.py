@@ -162,7 +162,7 @@ def _write_groups(store: Store, cfg: NetworkConfig, graph: nx.Graph,
     UNION ALL
     SELECT v.group_id, v.entity_id, 'victim', NULL, NULL, NULL, count(DISTINCT v.event_id), count(DISTINCT v.event_id),
         min(p.occurred_at), max(p.occurred_at), (SELECT count(*) FROM entity_persons ep WHERE ep.entity_id = v.entity_id),
-        'victim on ' || count(DISTINCT v.event_id) || ' group event(s) meeting ' || string_agg(DISTINCT v.definition_id, ', ')
+        'victim on ' || count(DISTINCT v.event_id) || ' group event(s) meeting ' || string_agg(DISTINCT v.definition_id, ', ' ORDER BY v.definition_id)
     FROM group_victims v JOIN edge_person_events p ON p.source = v.source AND p.event_id = v.event_id
         AND p.person_id = v.person_id
     GROUP BY v.group_id, v.entity_id""")
