@@ -119,3 +119,16 @@ def test_protected_characteristics_are_independent_of_role(world: Path) -> None:
     offenders = people[people.role.isin(["group_offender", "lone_offender"])]
     # the commonest category overall is also the commonest among offenders: no planted association
     assert offenders.ethnicity_self.value_counts().index[0] == ordinary.index[0]
+
+
+def test_some_groups_are_also_recorded_by_the_neighbouring_force(tmp_path: Path) -> None:
+    out = synth.write_scenario(synth.Scenario("two-forces", 2, 30_000, "csv"), 5, tmp_path / "x")
+    cross = json.loads((out / "truth" / "scenario.json").read_text())["cross_force_groups"]
+    assert cross
+    truth = _read(out / "truth" / "persons.csv")
+    people = _read(out / "truth" / "people.csv").set_index("true_person")
+    forces = set(_read(out / "sources.csv").query("kind == 'police'").source)
+    police = truth[truth.source.isin(forces)]
+    offenders = police[people.loc[police.true_person, "role"].to_numpy() == "group_offender"]
+    in_two = offenders.groupby("true_person").source.nunique()
+    assert (in_two == 2).sum() >= len(cross)

@@ -70,11 +70,15 @@ def write_scenario(sc: Scenario, seed: int, out: Path, progress: bool = False) -
     patterns: dict[str, int] = {}
     total_victims = 0
     investigations: list[dict[str, Any]] = []
+    cross: list[dict[str, Any]] = []
     per_area = sc.person_records // sc.areas
     started = time.perf_counter()
     try:
-        for area in areas()[: sc.areas]:
-            res: AreaResult = build_area(seed, area, scale_for(per_area), weak_force=(area.index % 5 == 1))
+        used = areas()[: sc.areas]
+        for area in used:
+            neighbour = used[(area.index + 1) % len(used)] if len(used) > 1 else None
+            res: AreaResult = build_area(seed, area, scale_for(per_area), weak_force=(area.index % 5 == 1),
+                                         neighbour=neighbour)
             w = res.world
             for kind in KINDS:
                 s = w.sources[kind]
@@ -89,6 +93,7 @@ def write_scenario(sc: Scenario, seed: int, out: Path, progress: bool = False) -
                 patterns[k] = patterns.get(k, 0) + v
             total_victims += res.total_victims
             investigations.append(res.teams.truth())
+            cross.extend(w.cross_force)
             if progress:
                 print(f"synth {scenario}: area {area.index + 1}/{sc.areas} {area.name} "
                       f"({time.perf_counter() - started:.0f} s)", file=sys.stderr)
@@ -117,5 +122,5 @@ def write_scenario(sc: Scenario, seed: int, out: Path, progress: bool = False) -
     (out / "truth" / "investigations.json").write_text(json.dumps(inv, indent=2) + "\n", encoding="utf-8")
     (out / "truth" / "scenario.json").write_text(json.dumps(
         {"scenario": scenario, "seed": seed, "areas": sc.areas, "format": sc.fmt,
-         "person_records": sinks["persons"].rows}, indent=2) + "\n", encoding="utf-8")
+         "person_records": sinks["persons"].rows, "cross_force_groups": cross}, indent=2) + "\n", encoding="utf-8")
     return out

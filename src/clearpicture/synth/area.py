@@ -24,7 +24,7 @@ from .ordinary import (
     ordinary_presence,
     plant_crews,
 )
-from .others import other_sexual_offences
+from .others import cross_force, other_sexual_offences
 from .people import REF_DAY, People, day
 from .pool import Area, phones, vehicle_marks
 from .tables import fmt_dates
@@ -64,7 +64,7 @@ def scale_for(records: int) -> Scale:
     return Scale(records, groups, max(2, round(groups * 1.2)), max(2, round(groups * 0.8)))
 
 
-def build_area(seed: int, area: Area, scale: Scale, weak_force: bool) -> AreaResult:
+def build_area(seed: int, area: Area, scale: Scale, weak_force: bool, neighbour: Area | None = None) -> AreaResult:
     rng = np.random.default_rng(np.random.SeedSequence([seed, area.index, 20231208]))
     pe = People(rng, area)
     w = AreaWorld(rng, area, pe)
@@ -91,6 +91,8 @@ def build_area(seed: int, area: Area, scale: Scale, weak_force: bool) -> AreaRes
     plant_group_events(w, groups, teams)
     crew_events(w, crews, teams)
     other_sexual_offences(w, teams, T0, T1)
+    if neighbour is not None:
+        cross_force(w, groups, neighbour)
     ordinary_events(w, hubs, teams, T0, T1)
     _invalid_events(w)
     _truth_people(w)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cse import Group
 from .notes import write_note
 from .people import REF_DAY
+from .pool import Area
+from .records import person_rows
 from .tables import fmt_datetimes
 from .teams import Teams, outcome
 from .world import AreaWorld
 
-__all__ = ["other_sexual_offences"]
+__all__ = ["cross_force", "other_sexual_offences"]
 
 
 def _later(w: AreaWorld, d: int, out: str | None) -> str | None:
@@ -72,3 +75,40 @@ def other_sexual_offences(w: AreaWorld, teams: Teams, t0: int, t1: int) -> None:
                              is_group_based="false", cse_flagged="false", gbcse_flagged="false",
                              victim_true_person=w.true_person(v), team=team,
                              weaker_team=str(teams.is_weak(team)).lower(), outcome=out)
+
+
+def cross_force(w: AreaWorld, groups: list[Group], neighbour: Area) -> None:
+    """Some groups also offend across the force boundary: the neighbouring force holds its own records
+    of one or two offenders (new records, its own ids) and an intelligence report naming them together
+    with the group's vehicle. Ids carry an ``X`` prefix and this area's number, so they never clash with
+    the neighbour's own records."""
+    rng = w.rng
+    code = neighbour.police_code
+    n = 0
+    for grp in groups:
+        offenders = [p for p in grp.offenders.tolist() if w.has("police", p)]
+        if not grp.group_based or len(offenders) < 2 or rng.random() > 0.15:
+            continue
+        k = int(rng.integers(1, 3))
+        idx = np.array(offenders[:k], dtype=np.int64)
+        ids = [f"X{w.area.index:02d}{n + i + 1:06d}" for i in range(len(idx))]
+        n += len(idx)
+        w.bufs["persons"].extend(person_rows(w.people, idx, "police", ids, code, rng, np.ones(len(idx), bool)))
+        w.truth["persons"].extend({"source": [code] * len(ids), "person_id": ids,
+                                   "true_person": [w.true_person(p) for p in idx.tolist()]})
+        eid = f"X{w.area.index:02d}{n:06d}"
+        day = int(rng.integers(grp.start, grp.end + 1))
+        when = fmt_datetimes(np.array([day]), np.array([int(rng.integers(0, 86400))]))[0]
+        w.bufs["events"].add(source=code, event_id=eid, kind="intelligence", started_at=when, recorded_at=when,
+                             grading="B2P", flags="CSE" if rng.random() < 0.5 else None)
+        for pid in ids:
+            w.bufs["links"].add(source=code, from_type="person", from_id=pid, to_type="event", to_id=eid,
+                                role="subject")
+        if grp.vehicles:
+            key, mark = grp.vehicles[0]
+            oid = f"X{w.area.index:02d}{n:06d}"
+            w.bufs["objects"].add(source=code, object_id=oid, kind="vehicle", value=mark)
+            w.truth["objects"].add(source=code, object_id=oid, true_object=f"{w.area.index:02d}:{key}")
+            w.bufs["links"].add(source=code, from_type="event", from_id=eid, to_type="object", to_id=oid,
+                                role="involved")
+        w.cross_force.append({"group_id": grp.gid, "force": code, "people": len(ids)})

@@ -71,6 +71,7 @@ class AreaWorld:
     group_of: dict[int, str] = field(default_factory=dict)
     crew_of: dict[int, str] = field(default_factory=dict)
     taxi_phone: str = ""
+    cross_force: list[dict[str, Any]] = field(default_factory=list)
     _members: dict[int, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
