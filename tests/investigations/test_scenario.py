@@ -52,16 +52,17 @@ def test_weaker_force_stands_apart_on_every_outcome_measure(medium: tuple[list[M
     others = [f for f in _forces(truth) if f != weak]
     assert others
     pop = "sexual_child"
+    worse = {"evidential_difficulty": "higher", "charge_rate": "lower", "median_days_to_outcome": "higher",
+             "disruption_use": "lower"}
     for other in others:
-        # intervals do not overlap: the difference is not noise
-        w, o = _row(rows, f"{pop}.evidential_difficulty", weak), _row(rows, f"{pop}.evidential_difficulty", other)
-        assert w.lower is not None and o.upper is not None and w.lower > o.upper
-        w, o = _row(rows, f"{pop}.charge_rate", weak), _row(rows, f"{pop}.charge_rate", other)
-        assert w.upper is not None and o.lower is not None and w.upper < o.lower
-        w, o = _row(rows, f"{pop}.median_days_to_outcome", weak), _row(rows, f"{pop}.median_days_to_outcome", other)
-        assert w.lower is not None and o.upper is not None and w.lower > o.upper
-        w, o = _row(rows, f"{pop}.disruption_use", weak), _row(rows, f"{pop}.disruption_use", other)
-        assert w.upper is not None and o.lower is not None and w.upper < o.lower
+        for measure, direction in worse.items():
+            w, o = _row(rows, f"{pop}.{measure}", weak), _row(rows, f"{pop}.{measure}", other)
+            assert w.lower is not None and w.upper is not None and o.value is not None
+            # the other force's figure lies outside the weaker force's 95% interval, on the worse side
+            if direction == "higher":
+                assert w.lower > o.value, (measure, other)
+            else:
+                assert w.upper < o.value, (measure, other)
 
 
 def test_planted_weaker_team_stands_out_within_its_force(medium: tuple[list[Measure], dict[str, Any], Path]) -> None:
