@@ -50,7 +50,7 @@ class SessionAuth:
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi_document(case: schemathesis.Case) -> None:
     excluded = []
     if case.path == "/api/v1/persons/{source}/{person_id}":
@@ -88,7 +88,7 @@ def test_login_form_fuzzing_finds_no_server_error(username: str, password: str, 
 @given(body=st.binary(max_size=500),
        content_type=st.sampled_from(["application/x-www-form-urlencoded", "multipart/form-data",
                                      "multipart/form-data; boundary=xyz", "application/json", "text/plain", ""]))
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 def test_raw_bodies_to_forms_find_no_server_error(body: bytes, content_type: str) -> None:
     for path in ("/login", "/reauth", "/logout"):
         r = CLIENT.post(path, content=body, headers={"content-type": content_type} if content_type else {})
