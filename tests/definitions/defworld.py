@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from clearpicture.store import Store
+from clearpicture.store import Store, raw_columns
+
+
+def _columns(table: str) -> set[str]:
+    return {c for c, _ in raw_columns(table)}
 
 
 def insert(store: Store, table: str, **values: Any) -> None:
     """Insert one row into raw_<table>, filling ``<name>_raw`` for typed fields from the value."""
-    cols = {r[0] for r in store.sql(f"SELECT column_name FROM information_schema.columns WHERE table_name = 'raw_{table}'")}
+    cols = _columns(table)
     row = dict(values)
     for k, v in values.items():
         if f"{k}_raw" in cols and f"{k}_raw" not in row:

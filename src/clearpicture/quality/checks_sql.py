@@ -61,10 +61,6 @@ def field_checks_sql(table: str) -> str:
     return "\nUNION ALL\n".join(parts)
 
 
-def _quarter(col: str) -> str:
-    return f"coalesce(CAST(year({col}) AS VARCHAR) || 'Q' || CAST(quarter({col}) AS VARCHAR), 'undated')"
-
-
 def measures_sql() -> str:
     """Every safeguarding and consistency measure: (id, source, quarter, numerator, denominator).
 
@@ -77,7 +73,7 @@ def measures_sql() -> str:
     sexual = ", ".join(f"'{c}'" for c, (_, s, _ch) in codes.items() if s) or "NULL"
     flags = "list_transform(string_split(upper(coalesce(e.flags, '')), '|'), lambda x: trim(x))"
     return f"""
-    WITH ev AS (
+    WITH ev AS MATERIALIZED (
         SELECT e.source, e.event_id, e.kind, e.offence_code, e.offence_code_raw, e.location_id, e.grading,
             e.started_at, e.recorded_at, coalesce(e.started_at, e.recorded_at) AS occurred_at,
             {flags} AS flag_list
@@ -87,7 +83,7 @@ def measures_sql() -> str:
             CASE WHEN l.role = 'victim' THEN 'victim' ELSE 'suspect' END AS side
         FROM raw_links l WHERE l.from_type = 'person' AND l.to_type = 'event'
             AND l.role IN ('victim', 'suspect', 'offender')
-    ), person_events AS (
+    ), person_events AS MATERIALIZED (
         SELECT pe.*, ev.occurred_at, ev.kind, ev.offence_code,
             date_sub('year', p.date_of_birth, CAST(ev.occurred_at AS DATE)) AS age,
             p.ethnicity_self, p.ethnicity_officer, p.nationality
@@ -99,32 +95,32 @@ def measures_sql() -> str:
         WHERE ev.kind = 'crime' AND (ev.offence_code IN ({child}) OR (ev.offence_code IN ({sexual}) AND v.age < 18))
     ), base AS (
         SELECT 'cse_flag_share' AS id, source, occurred_at, list_has_any(flag_list, ['CSE', 'GBCSE']) AS hit,
-            source || '/' || event_id AS unit FROM child_sexual
+            event_id AS unit FROM child_sexual
         UNION ALL
         SELECT side || '_ethnicity_self_recorded', source, occurred_at,
-            ethnicity_self IS NOT NULL AND ethnicity_self <> 'NS', source || '/' || person_id FROM person_events
+            ethnicity_self IS NOT NULL AND ethnicity_self <> 'NS', person_id FROM person_events
         UNION ALL
         SELECT side || '_ethnicity_officer_recorded', source, occurred_at,
-            ethnicity_officer IS NOT NULL AND ethnicity_officer <> 'IC9', source || '/' || person_id FROM person_events
+            ethnicity_officer IS NOT NULL AND ethnicity_officer <> 'IC9', person_id FROM person_events
         UNION ALL
         SELECT side || '_nationality_recorded', source, occurred_at, nationality IS NOT NULL,
-            source || '/' || person_id FROM person_events
+            person_id FROM person_events
         UNION ALL
         SELECT 'crimes_with_location', source, occurred_at, nullif(trim(location_id), '') IS NOT NULL,
-            source || '/' || event_id FROM ev WHERE kind = 'crime'
+            event_id FROM ev WHERE kind = 'crime'
         UNION ALL
         SELECT 'intelligence_graded', source, occurred_at,
-            coalesce(regexp_matches(upper(trim(grading)), '{GRADING_PATTERN}'), FALSE), source || '/' || event_id
+            coalesce(regexp_matches(upper(trim(grading)), '{GRADING_PATTERN}'), FALSE), event_id
         FROM ev WHERE kind = 'intelligence'
         UNION ALL
         SELECT 'crimes_recorded_within_30_days', source, occurred_at,
-            date_diff('day', started_at, recorded_at) <= 30, source || '/' || event_id
+            date_diff('day', started_at, recorded_at) <= 30, event_id
         FROM ev WHERE kind = 'crime' AND started_at IS NOT NULL AND recorded_at IS NOT NULL
         UNION ALL
         SELECT 'crimes_without_offence_code', source, occurred_at,
-            nullif(trim(offence_code_raw), '') IS NULL, source || '/' || event_id FROM ev WHERE kind = 'crime'
+            nullif(trim(offence_code_raw), '') IS NULL, event_id FROM ev WHERE kind = 'crime'
         UNION ALL
-        SELECT 'child_offence_adult_victim', source, occurred_at, bool_or(age >= 18), source || '/' || event_id
+        SELECT 'child_offence_adult_victim', source, occurred_at, bool_or(age >= 18), event_id
         FROM person_events WHERE side = 'victim' AND offence_code IN ({child}) AND age IS NOT NULL
         GROUP BY source, event_id, occurred_at
         UNION ALL
@@ -137,16 +133,20 @@ def measures_sql() -> str:
         WHERE l.from_type = 'person' AND l.to_type = 'event'
         UNION ALL
         SELECT 'person_duplicate_share', source, recorded_at, count(*) OVER (PARTITION BY source,
-                lower(trim(forename)), lower(trim(surname)), date_of_birth) > 1, source || '/' || person_id
+                lower(trim(forename)), lower(trim(surname)), date_of_birth) > 1, person_id
         FROM raw_persons WHERE date_of_birth IS NOT NULL AND nullif(trim(surname), '') IS NOT NULL
-    ), units AS (
-        SELECT id, source, {_quarter('occurred_at')} AS quarter, unit, bool_or(coalesce(hit, FALSE)) AS hit
+    ), units AS MATERIALIZED (
+        SELECT id, source, year(occurred_at) AS y, quarter(occurred_at) AS q, unit,
+            bool_or(coalesce(hit, FALSE)) AS hit
         FROM base GROUP BY ALL
     ), whole AS (
         SELECT id, source, unit, bool_or(hit) AS hit FROM units GROUP BY ALL
+    ), by_quarter AS (
+        SELECT id, source, y, q, count(*) FILTER (WHERE hit) AS numerator, count(*) AS denominator
+        FROM units GROUP BY ALL
     )
-    SELECT id, source, quarter, count(*) FILTER (WHERE hit) AS numerator, count(*) AS denominator
-    FROM units GROUP BY ALL
+    SELECT id, source, coalesce(CAST(y AS VARCHAR) || 'Q' || CAST(q AS VARCHAR), 'undated') AS quarter,
+        numerator, denominator FROM by_quarter
     UNION ALL
     SELECT id, source, 'all', count(*) FILTER (WHERE hit), count(*) FROM whole GROUP BY ALL
     UNION ALL
