@@ -165,3 +165,12 @@ def test_run_accepts_a_plain_mapping_config(tmp_path: Path) -> None:
         "options"]["bootstrap"] == 30
     with pytest.raises(ConfigError, match="unknown key"):
         run(store, {"modle": ""})
+
+
+def test_searched_strata_add_up_the_model_averaged_draws(tmp_path: Path) -> None:
+    store, _ = _world(tmp_path / "w.duckdb")
+    _, doc = run_with_output(store, EstimateConfig(strata="area", options=FAST))
+    assert doc["interval"] == "averaged (strata draws summed)"
+    assert doc["lower"] < doc["estimate"] < doc["upper"]
+    # the sum's interval is narrower than adding the strata's limits (their extremes rarely coincide)
+    assert doc["upper"] - doc["lower"] < sum(s["upper"] - s["lower"] for s in doc["strata"])

@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import InputError
 from .intervals import (
     Interval,
+    averaged_draws,
     averaged_interval,
     bca_interval,
     lognormal_interval,
@@ -68,6 +69,8 @@ class Estimate:
     interval: Interval
     intervals: dict[str, Interval]
     warnings: list[str] = field(default_factory=list)
+    #: totals drawn from the reported interval's distribution (model-averaged mixture or parametric
+    #: bootstrap), so that strata can be added up with their uncertainty
     replicates: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
@@ -200,6 +203,9 @@ def estimate_table(table: CountTable, terms: tuple[Term, ...] | None = None,
         else:
             intervals[name] = bca_interval(table, fit.estimate, _choose_total(options, terms),
                                            replicates=options.bootstrap, seed=options.seed, level=options.level)
+    if headline == "averaged":
+        pool = [fit] if sel.method == "fixed" else sel.candidates
+        replicates = averaged_draws(pool, _criterion(sel.method), max(options.bootstrap, 1000), options.seed)
     return Estimate(table=table, selection=sel, interval=intervals[headline], intervals=intervals,
                     warnings=sparsity_warnings(table, sel, intervals), replicates=replicates)
 

@@ -33,7 +33,7 @@ from scipy.stats import chi2, norm
 from .model import ModelFit, fit_model, glm_poisson
 from .table import CountTable
 
-__all__ = ["Interval", "averaged_interval", "bca_interval", "lognormal_interval", "parametric_bootstrap",
+__all__ = ["Interval", "averaged_draws", "averaged_interval", "bca_interval", "lognormal_interval", "parametric_bootstrap",
            "profile_interval"]
 
 #: The upper search stops here (times the point estimate) and reports an unbounded interval.
@@ -74,17 +74,24 @@ def lognormal_interval(fit: ModelFit, level: float = 0.95) -> Interval:
                     fit.observed + math.exp(log_dark + z * fit.se_log_dark), level)
 
 
-def averaged_interval(fits: list[ModelFit], criterion: str, level: float = 0.95) -> Interval:
-    """Model-averaged tail-area limits over the admissible ``fits`` (weights from ``criterion``)."""
+def _mixture(fits: list[ModelFit], criterion: str) -> tuple[float, np.ndarray, np.ndarray, np.ndarray] | None:
+    """(observed, weights, log-dark means, standard errors) over the admissible fits, or None."""
     ok = [f for f in fits if f.admissible and math.isfinite(f.se_log_dark) and f.dark > 0]
     if not ok:
-        return Interval("averaged", math.nan, math.nan, level, note="no admissible model with a standard error")
-    n = float(ok[0].observed)
+        return None
     crit = np.array([getattr(f, criterion) for f in ok])
     w = np.exp(-(crit - crit.min()) / 2)
-    w /= w.sum()
     mu = np.array([math.log(f.dark) for f in ok])
     se = np.maximum(np.array([f.se_log_dark for f in ok]), 1e-12)
+    return float(ok[0].observed), w / w.sum(), mu, se
+
+
+def averaged_interval(fits: list[ModelFit], criterion: str, level: float = 0.95) -> Interval:
+    """Model-averaged tail-area limits over the admissible ``fits`` (weights from ``criterion``)."""
+    mix = _mixture(fits, criterion)
+    if mix is None:
+        return Interval("averaged", math.nan, math.nan, level, note="no admissible model with a standard error")
+    n, w, mu, se = mix
 
     def cdf(log_dark: float) -> float:
         return float(np.sum(w * norm.cdf((log_dark - mu) / se)))
@@ -94,7 +101,18 @@ def averaged_interval(fits: list[ModelFit], criterion: str, level: float = 0.95)
               for q in ((1 - level) / 2, (1 + level) / 2))
     top = int(np.argmax(w))
     return Interval("averaged", n + math.exp(lo), n + math.exp(hi), level,
-                    note=f"{len(ok)} models weighted by {criterion.upper()}; largest weight {w[top]:.2f}")
+                    note=f"{len(w)} models weighted by {criterion.upper()}; largest weight {w[top]:.2f}")
+
+
+def averaged_draws(fits: list[ModelFit], criterion: str, size: int, seed: int) -> np.ndarray:
+    """Totals drawn from the model-averaged mixture (for adding strata up); NaNs when nothing fits."""
+    mix = _mixture(fits, criterion)
+    if mix is None:
+        return np.full(size, np.nan)
+    n, w, mu, se = mix
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(w), size=size, p=w)
+    return np.asarray(n + np.exp(rng.normal(mu[pick], se[pick])), dtype=float)
 
 
 def _profile_loglik(fit: ModelFit, table: CountTable, total: float) -> float:

@@ -4,7 +4,8 @@ Victims are the child victims of the definition in force (``definition_victims``
 ``cse-dfe-2017``), resolved to people through ``entity_persons``; each victim is on the list of every
 source kind (``raw_sources.kind``: police, social_care, health, ngo, ...) where any of their person
 records appears. Optional strata (``age_band`` or ``area``) are estimated separately and summed, the
-interval of the sum coming from the strata's parametric bootstrap replicates added together.
+interval of the sum coming from draws of each stratum's reported interval distribution (model-averaged
+mixture, or parametric bootstrap for a fixed model) added together.
 
 Results go to ``estimate_results`` (one row per stratum and one for the total), ``estimate_models``
 (every candidate model) and ``estimate_patterns`` (aggregate pattern counts), all keyed by
@@ -192,12 +193,17 @@ def _estimate_histories(hist: Histories, config: EstimateConfig) -> dict[str, An
     if config.strata is None:
         return base | one(hist.counts(), config.options.seed).to_dict()
     opts = config.options
+    if opts.interval in ("profile", "lognormal", "bca") or (opts.interval is None and config.model is not None):
+        # a conditional interval cannot be added across strata: the parametric bootstrap can
+        opts = replace(opts, interval="parametric")
+        config = replace(config, options=opts)
     if "parametric" not in (opts.interval, *opts.intervals):
         config = replace(config, options=replace(opts, intervals=(*opts.intervals, "parametric")))
     names = sorted(set(hist.strata.values()))
     docs: list[dict[str, Any]] = []
     failed: list[str] = []
     sums: list[np.ndarray] = []
+    headline = ""
     for i, name in enumerate(names):
         counts = hist.counts(name)
         try:
@@ -209,6 +215,7 @@ def _estimate_histories(hist: Histories, config: EstimateConfig) -> dict[str, An
             continue
         docs.append(_stratum_doc(name, est))
         sums.append(est.replicates)
+        headline = est.interval.method
     whole = one(hist.counts(), config.options.seed)
     out = base | {"observed": whole.observed, "lists": list(hist.lists), "strata": docs}
     if failed:
@@ -226,7 +233,7 @@ def _estimate_histories(hist: Histories, config: EstimateConfig) -> dict[str, An
             "model": f"stratified by {config.strata}: "
                      + "; ".join(f"{d['stratum']}: {d['model'] or '(main effects)'}" for d in docs),
             "models": [{"stratum": d["stratum"]} | m for d in docs for m in d["models"]],
-            "unobserved": round(estimate - whole.observed, 2), "interval": "parametric (strata replicates summed)",
+            "unobserved": round(estimate - whole.observed, 2), "interval": f"{headline} (strata draws summed)",
             "level": opts.level, "unstratified": {k: whole.to_dict()[k] for k in ("estimate", "lower", "upper", "model")},
             "warnings": [f"{d['stratum']}: {w}" for d in docs for w in d.get("warnings", [])]}
     return out
