@@ -69,6 +69,12 @@ def test_cross_site_posts_are_refused(client: TestClient) -> None:
     same = client.post("/login", data={"username": "adm", "password": PASSWORD},
                        headers={"origin": "http://testserver"})
     assert same.status_code == 200
+    behind_tls_proxy = client.post("/login", data={"username": "adm", "password": PASSWORD},
+                                   headers={"origin": "https://testserver"})
+    assert behind_tls_proxy.status_code == 200
+    lookalike = client.post("/login", data={"username": "adm", "password": PASSWORD},
+                            headers={"origin": "http://testserver.evil.example"})
+    assert lookalike.status_code == 403
 
 
 def test_reauth_needs_csrf_token_and_password(client: TestClient) -> None:

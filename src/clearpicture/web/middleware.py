@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = ["SECURITY_HEADERS", "SecurityMiddleware"]
 
@@ -55,9 +56,10 @@ def _is_cross_site(scope: Scope) -> bool:
     origin = _header(scope, b"origin")
     if origin is None:
         return False
-    host = _header(scope, b"host") or ""
-    scheme = scope.get("scheme", "http")
-    return origin != f"{scheme}://{host}"
+    # Compare hosts, not schemes: behind a TLS proxy the app may see http while the browser says
+    # https. The proxy must pass the Host header on unchanged (nginx: proxy_set_header Host $host).
+    host = (_header(scope, b"host") or "").lower()
+    return urlsplit(origin).netloc.lower() != host
 
 
 class SecurityMiddleware:
