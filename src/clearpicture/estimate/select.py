@@ -21,7 +21,6 @@ choice. This module must not compute intervals.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -194,7 +193,3 @@ def select_model(
         chosen = _stepwise_csv(fitter, float(options["pthresh"]))
     return Selection(method=method, chosen=chosen, candidates=list(fitter.fits.values()), options=options)
 
-
-def model_count(t: int, maxorder: int) -> int:
-    """How many hierarchical models an exhaustive search would fit (for messages and docs)."""
-    return sum(1 for _ in hierarchical_models(t, maxorder)) if t <= 5 else int(math.inf)
