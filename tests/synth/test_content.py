@@ -132,3 +132,15 @@ def test_some_groups_are_also_recorded_by_the_neighbouring_force(tmp_path: Path)
     offenders = police[people.loc[police.true_person, "role"].to_numpy() == "group_offender"]
     in_two = offenders.groupby("true_person").source.nunique()
     assert (in_two == 2).sum() >= len(cross)
+
+
+def test_taxi_firm_phone_links_offenders_and_many_unrelated_people(world: Path) -> None:
+    objs = _read(world / "truth" / "objects.csv")
+    taxi = set(zip(*objs[objs.true_object.str.endswith(":hub-taxi")][["source", "object_id"]].T.values, strict=True))
+    links = _read(world / "links.csv")
+    users = links[[(s, t) in taxi for s, t in zip(links.source, links.to_id, strict=True)]]
+    truth = _read(world / "truth" / "persons.csv").merge(
+        users, left_on=["source", "person_id"], right_on=["source", "from_id"])
+    roles = _read(world / "truth" / "people.csv").set_index("true_person").loc[truth.true_person, "role"]
+    assert (roles == "ordinary").sum() >= 10
+    assert roles.isin(["group_offender", "lone_offender"]).any()

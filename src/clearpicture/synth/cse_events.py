@@ -64,6 +64,9 @@ def group_events(w: AreaWorld, grp: Group, teams: Teams) -> None:
                 w.link(police, "person", w.rid(police, p), "object",
                        w.obj(police, key, "vehicle", mark, _vehicle_desc(rng)), "user" if rng.random() < 0.6 else "owner")
         w.link(police, "person", w.rid(police, p), "location", w.home(police, p), "resident")
+        if rng.random() < 0.2:  # the busy taxi firm's phone: shared with many unrelated people
+            w.link(police, "person", w.rid(police, p), "object",
+                   w.obj(police, "hub-taxi", "phone", w.taxi_phone, "Taxi firm"), "user")
         for lid in place_ids[1:]:
             if rng.random() < 0.35:
                 w.link(police, "person", w.rid(police, p), "location", lid, "visited")
