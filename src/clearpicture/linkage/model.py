@@ -49,7 +49,7 @@ def comparisons() -> list[Any]:
     from splink import comparison_library as cl
 
     def null_both(col: str) -> Any:
-        return cll.CustomLevel(f'"{col}_l" IS NULL AND "{col}_r" IS NULL', "both without other names"
+        return cll.CustomLevel(f"{col}_l IS NULL AND {col}_r IS NULL", "both without other names"
                                ).configure(is_null_level=True)
 
     forename = cl.CustomComparison(output_column_name="forename", comparison_levels=[
@@ -65,7 +65,7 @@ def comparisons() -> list[Any]:
     surname = cl.CustomComparison(output_column_name="surname", comparison_levels=[
         cll.NullLevel("surname"),
         cll.ExactMatchLevel("surname", term_frequency_adjustments=True),
-        cll.CustomLevel('"forename_l" = "surname_r" AND "surname_l" = "forename_r"',
+        cll.CustomLevel('forename_l = surname_r AND surname_l = forename_r',
                         "forename and surname swapped"),
         cll.LevenshteinLevel("surname", 1),
         cll.ExactMatchLevel("surname_letters").configure(label_for_charts="same letters, two swapped"),
@@ -86,14 +86,14 @@ def comparisons() -> list[Any]:
     # different date of birth almost free. These rates are how often one person's two records fall
     # in each level; they match published audits of date-of-birth quality in police records.
     dob = cl.CustomComparison(output_column_name="dob", comparison_levels=[
-        cll.CustomLevel('"dob_year_l" IS NULL OR "dob_year_r" IS NULL', "date of birth unknown"
+        cll.CustomLevel('dob_year_l IS NULL OR dob_year_r IS NULL', "date of birth unknown"
                         ).configure(is_null_level=True),
         cll.ExactMatchLevel("dob").configure(m_probability=0.90),
-        cll.CustomLevel('"dob_swapped_l" = "dob_r"', "day and month swapped").configure(m_probability=0.015),
-        cll.CustomLevel('"dob_ym_l" = "dob_ym_r"', "same year and month").configure(m_probability=0.015),
-        cll.CustomLevel('"dob_md_l" = "dob_md_r" AND abs("dob_year_l" - "dob_year_r") = 1',
+        cll.CustomLevel('dob_swapped_l = dob_r', "day and month swapped").configure(m_probability=0.015),
+        cll.CustomLevel('dob_ym_l = dob_ym_r', "same year and month").configure(m_probability=0.015),
+        cll.CustomLevel('dob_md_l = dob_md_r AND abs(dob_year_l - dob_year_r) = 1',
                         "same day and month, a year out").configure(m_probability=0.025),
-        cll.CustomLevel('"dob_year_l" = "dob_year_r"', "same year").configure(m_probability=0.035),
+        cll.CustomLevel('dob_year_l = dob_year_r', "same year").configure(m_probability=0.035),
         cll.ElseLevel().configure(m_probability=0.005),
     ])
     postcode = cl.CustomComparison(output_column_name="postcode", comparison_levels=[
@@ -176,18 +176,30 @@ def train(linker: Any, cfg: LinkageModelConfig, phone_values: int, records: int)
     return model
 
 
-def level_labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
-    """comparison → gamma value → level label, as Splink numbers them (null -1, else 0, upwards)."""
-    out: dict[str, dict[int, str]] = {}
+def level_weights(model: dict[str, Any]) -> dict[str, list[tuple[str, float]]]:
+    """comparison → [(level label, match weight)] in the model's order; a null level weighs 0.
+
+    Predictions carry each comparison's weight but not its level, so a level is recognised by its
+    weight (levels of one comparison have distinct m/u, hence distinct weights).
+    """
+    out: dict[str, list[tuple[str, float]]] = {}
     for comp in model["comparisons"]:
-        levels = comp["comparison_levels"]
-        non_null = [lv for lv in levels if not lv.get("is_null_level")]
-        labels = {-1: next((lv.get("label_for_charts", "null") for lv in levels if lv.get("is_null_level")),
-                           "null")}
-        for i, lv in enumerate(non_null):
-            labels[len(non_null) - 1 - i] = str(lv.get("label_for_charts") or lv["sql_condition"])
-        out[comp["output_column_name"]] = labels
+        levels = []
+        for lv in comp["comparison_levels"]:
+            label = str(lv.get("label_for_charts") or lv["sql_condition"])
+            m, u = lv.get("m_probability"), lv.get("u_probability")
+            if lv.get("is_null_level"):
+                levels.append((label, 0.0))
+            elif m and u:
+                levels.append((label, math.log2(float(m) / float(u))))
+        out[comp["output_column_name"]] = levels
     return out
+
+
+def level_for_weight(levels: list[tuple[str, float]], weight: float) -> str | None:
+    """The label of the level whose weight is ``weight`` (nearest, within rounding)."""
+    best = min(levels, key=lambda lv: abs(lv[1] - weight), default=None)
+    return best[0] if best is not None and abs(best[1] - weight) < 1e-6 else None
 
 
 def choose_threshold(probabilities: np.ndarray, weights: np.ndarray, cfg: LinkageModelConfig) -> float:

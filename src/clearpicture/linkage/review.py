@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..store import Store
-from .model import COMPARISON_NAMES, level_labels
+from .model import COMPARISON_NAMES, level_for_weight, level_weights
 
 __all__ = ["DECISIONS", "ensure_decision_table", "explain_pair", "pair_key", "record_decision", "review_queue"]
 
@@ -87,7 +87,7 @@ def explain_pair(store: Store, a: Record, b: Record) -> dict[str, Any]:
     """Why two person records were (or were not) merged: each comparison's level and match weight.
 
     Returns ``{"records", "scored", "match_weight", "match_probability", "threshold", "same_entity",
-    "decision", "comparisons": [{"comparison", "level", "gamma", "match_weight"}]}``. A pair the
+    "decision", "comparisons": [{"comparison", "level", "match_weight", "term_frequency_adjustment"}]}``. A pair the
     blocking rules never brought together has ``scored`` False and no comparisons: the model never
     weighed it, which is itself the explanation.
     """
@@ -113,17 +113,16 @@ def explain_pair(store: Store, a: Record, b: Record) -> dict[str, Any]:
     if not rows:
         return out
     row = rows[0]
-    labels = level_labels(model) if model else {}
+    levels = level_weights(model) if model else {}
     out["match_weight"] = float(row["match_weight"])
     out["match_probability"] = float(row["match_probability"])
     for name in COMPARISON_NAMES:
-        gamma = row.get(f"gamma_{name}")
         weight = row.get(f"mw_{name}")
-        tf = row.get(f"mw_tf_{name}")
+        tf = row.get(f"mw_tf_adj_{name}")
         out["comparisons"].append({
             "comparison": name,
-            "gamma": None if gamma is None else int(gamma),
-            "level": labels.get(name, {}).get(int(gamma)) if gamma is not None else None,
-            "match_weight": None if weight is None else float(weight) + (float(tf) if tf is not None else 0.0),
+            "level": level_for_weight(levels.get(name, []), float(weight)) if weight is not None else None,
+            "match_weight": None if weight is None else float(weight),
+            "term_frequency_adjustment": None if tf is None else float(tf),
         })
     return out

@@ -71,7 +71,7 @@ def _pair_columns(names: list[str]) -> list[str]:
     wanted = ["source_l", "person_id_l", "source_r", "person_id_r", "unique_id_l", "unique_id_r",
               "match_weight", "match_probability"]
     for c in COMPARISON_NAMES:
-        wanted += [f"gamma_{c}", f"mw_{c}", f"mw_tf_{c}"]
+        wanted += [f"mw_{c}", f"mw_tf_adj_{c}"]
     return [c for c in wanted if c in names]
 
 
@@ -137,7 +137,8 @@ def _write_tables(store: Store, run_id: str, threshold: float, band: float, mode
     store.execute(f"""CREATE OR REPLACE TABLE entity_pairs AS
         WITH d AS ({_latest_decisions_sql()})
         SELECT p.source_l, p.person_id_l, p.source_r, p.person_id_r,
-            CAST(p.match_weight AS DOUBLE) AS match_weight, CAST(p.match_probability AS DOUBLE) AS match_probability
+            round(CAST(p.match_weight AS DOUBLE), 9) AS match_weight,
+            CAST(p.match_probability AS DOUBLE) AS match_probability
             {', ' + extra if extra else ''},
             el.entity_id = er.entity_id AS same_entity, d.decision, '{run_id}' AS run_id
         FROM (SELECT CASE WHEN unique_id_l <= unique_id_r THEN unique_id_l ELSE unique_id_r END AS ul,
