@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -107,8 +108,16 @@ def main() -> None:
     ap.add_argument("--scenario", default="large")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pipeline", action="store_true", help="real upstream stages instead of stand-ins")
+    ap.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     data = scenario(args.scenario, args.seed)
+    if args.prepare_only:
+        prepare(data, f"{args.scenario}-{args.seed}", args.pipeline)
+        return
+    # prepare in a child process: Linux keeps a process's peak memory across exec, so a large
+    # parent would inflate the peaks reported by the measured children
+    subprocess.run([sys.executable, __file__, "--prepare-only", "--scenario", args.scenario, "--seed",
+                    str(args.seed), *(["--pipeline"] if args.pipeline else [])], check=True)
     db = prepare(data, f"{args.scenario}-{args.seed}", args.pipeline)
     with tempfile.TemporaryDirectory() as tmp:
         base_db, ours_db = Path(tmp) / "base.duckdb", Path(tmp) / "ours.duckdb"
