@@ -2,7 +2,8 @@
 
 Familial abuse (offence 23, a household member as suspect) and sexual offences against adults are
 sexual crimes a careless definition would count as CSE. They are recorded in truth as ``is_cse``
-false. This module only adds these crimes to records already made; it never creates people.
+false. This module also plants cross-force recording (a neighbouring force's own records of some
+group offenders). It only adds records about people who already exist; it never creates people.
 """
 
 from __future__ import annotations
