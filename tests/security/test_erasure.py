@@ -187,3 +187,20 @@ def test_same_id_in_another_source_is_neither_erased_nor_reported(world: Store) 
     result = erase_person(world, local_operator(), *PERSON, reason="out of scope")
     assert result.residual == []
     assert world.sql("SELECT source FROM raw_persons WHERE person_id = ?", [ERASED["person_id"]]) == [("LA1",)]
+
+
+def test_list_columns_and_json_reasons_are_handled(world: Store) -> None:
+    """Shapes the real stages write: name lists per record, JSON reasons on event-level flags."""
+    world.execute("CREATE TABLE entity_person_features (unique_id VARCHAR, source VARCHAR, person_id VARCHAR, "
+                  "all_names VARCHAR[])")
+    world.execute("INSERT INTO entity_person_features VALUES (?, 'PF1', ?, ?), ('PF1|PF1-P-2', 'PF1', 'PF1-P-2', "
+                  "['robin'])", [f"PF1|{ERASED['person_id']}", ERASED["person_id"], ["zebedee", "quillfeather"]])
+    world.execute("CREATE TABLE definition_cases (definition_id VARCHAR, source VARCHAR, event_id VARCHAR, "
+                  "reasons VARCHAR)")
+    world.execute("INSERT INTO definition_cases VALUES ('d', 'PF1', 'PF1-E-1', ?)",
+                  [json.dumps({"evidence": {"victim_age_under: 18": f"PF1/{ERASED['person_id']} aged 14"}})])
+    result = erase_person(world, local_operator(), *PERSON, reason="out of scope")
+    assert world.sql("SELECT person_id FROM entity_person_features") == [("PF1-P-2",)]
+    reasons = json.loads(world.sql("SELECT reasons FROM definition_cases")[0][0])  # still valid JSON
+    assert ERASED["person_id"] not in json.dumps(reasons) and "aged 14" in json.dumps(reasons)
+    assert result.residual == []

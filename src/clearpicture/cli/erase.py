@@ -31,7 +31,7 @@ def erase(db: str, person: str, reason: str, remove_exports: bool, as_json: bool
         for path in result.exports_holding_person:
             Path(path).unlink(missing_ok=True)
             removed.append(path)
-    doc = {"person_ref": result.person_ref, "rows_removed": sum(result.deleted.values()),
+    doc = {"person_ref": result.person_ref, "rows_removed": sum(result.deleted.values()), "masked": result.masked,
            "tables": result.deleted, "notify": result.notify, "stale_stages": result.stale_stages,
            "residual": result.residual, "exports_holding_person": result.exports_holding_person,
            "exports_removed": removed, "audit_seq": result.audit_seq}

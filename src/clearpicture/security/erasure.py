@@ -9,8 +9,9 @@ later are covered without changes here (principles.md item 6):
   such as ``source_l``/``person_id_l`` or ``left_source``/``left_person_id``;
 * polymorphic references ``<x>type``/``<x>id`` beside ``source`` (``raw_links``' from/to ends,
   ``raw_notes``' about_type/about_id), and ``field_issues``-style ``table_name``/``record_id`` rows;
-* rows of stage tables keyed by the person's resolved ``entity_id`` (through ``entity_persons``);
-  the stages that built them (linkage, network) are marked for re-running;
+* rows of any derived table keyed by the person's resolved entity (``entity_id``, ``entity_a``,
+  ``other_entity_id``..., found through ``entity_persons``; tables of object or location entities
+  are left to their own keys); the stages that built them (linkage, network) are marked for re-running;
 * ``raw`` text of quarantined rows that mention the person's id; every row of any cache table.
 
 Records that stay because they concern others too (events the person was linked to, notes about
@@ -45,9 +46,6 @@ __all__ = ["ErasureResult", "erase_person", "delete_by_ids_sql", "delete_by_type
 #: Tables erasure never touches: the log must survive it, and accounts hold no personal data of subjects.
 PROTECTED_TABLES = frozenset({"audit_log", "audit_head", "users", "user_sessions", "user_login_attempts",
                               "meta", "runs", "ingest_runs"})
-#: Stage tables whose ``entity_id`` names a resolved person (object/location entities are excluded).
-_ENTITY_PREFIXES = ("entity_", "edge_", "group_", "definition_", "investigation_", "language_", "estimate_",
-                    "report_", "network_")
 _ID_COLUMN = re.compile(r"^(?P<pre>.*?)(?P<kind>person|note|object|location)_id(?P<suf>.*)$")
 _ENTITY_COLUMN = re.compile(r"^(.+_)?entity(_id)?(_(a|b|l|r|1|2|from|to|src|dst|left|right))?$")
 _IDENTIFYING = ("person_id", "forename", "middle_names", "surname", "aliases", "date_of_birth_raw", "phone",
@@ -292,7 +290,7 @@ def _erase_from_table(store: Store, deleted: dict[str, int], table: str, cols: d
                 _delete(store, deleted, table,
                         f"DELETE FROM {_q(table)} WHERE table_name IN (?, 'links', 'notes') "
                         "AND regexp_matches(CAST(raw AS VARCHAR), ?)", [kind + "s", pattern])
-    if entities and table.startswith(_ENTITY_PREFIXES) and table != "entity_persons" and not (
+    if entities and not table.startswith(("raw_", "history_")) and table != "entity_persons" and not (
         {"object_id", "location_id"} & set(cols)
     ):
         w = sorted(entities)
@@ -314,10 +312,11 @@ def _sweep(store: Store, tables: dict[str, dict[str, str]], source: str, person_
     for table, cols in tables.items():
         same_source = " AND CAST(source AS VARCHAR) = ?" if "source" in cols else ""
         for column, dtype in cols.items():
-            if column == "source" or not dtype.upper().startswith("VARCHAR"):
+            # text, and lists or structs of text (names lists, JSON), read as text
+            if column == "source" or not ("VARCHAR" in dtype.upper() or dtype.upper() == "JSON"):
                 continue
             params = [pattern, source] if same_source else [pattern]
-            if store.sql(f"SELECT 1 FROM {_q(table)} WHERE regexp_matches({_q(column)}, ?){same_source} LIMIT 1",
-                         params):
+            if store.sql(f"SELECT 1 FROM {_q(table)} WHERE regexp_matches(CAST({_q(column)} AS VARCHAR), ?)"
+                         f"{same_source} LIMIT 1", params):
                 found.append(f"{table}.{column}")
     return found

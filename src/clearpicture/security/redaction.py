@@ -22,7 +22,9 @@ MASK = "\u2588"
 _MIN_LENGTH = 3
 #: Free-text columns only: structured values (a shared phone object, another person's surname) are
 #: other people's data too and are left alone.
-_TEXT_COLUMNS = re.compile(r"(^|_)(text|description|comment|comments|summary|narrative|body|snippet|details)$")
+_TEXT_COLUMNS = re.compile(
+    r"(^|_)(text|description|comment|comments|summary|narrative|body|snippet|details?|reasons?|explanation|"
+    r"evidence|facts)$")
 
 
 def mask_values(values: Iterable[str | None]) -> list[str]:
@@ -76,7 +78,7 @@ def redact_text_columns(
                 continue
             wanted = sorted(ids)
             text_columns = [c for c, t in cols.items()
-                            if t.upper().startswith("VARCHAR") and _TEXT_COLUMNS.search(c)]
+                            if t.upper() == "VARCHAR" and _TEXT_COLUMNS.search(c)]
             for column in text_columns:
                 for value in targets:
                     pattern = _pattern(value)
