@@ -29,6 +29,7 @@ __all__ = [
     "FAILURE_WINDOW",
     "MAX_FAILURES",
     "MIN_PASSWORD_LENGTH",
+    "RETENTION",
     "LoginOutcome",
     "add_user",
     "authenticate",
