@@ -145,3 +145,19 @@ def test_differing_teams_are_those_outside_chance_of_their_colleagues() -> None:
     a = diffs[0]
     assert a.lower > a.rest_of_force == pytest.approx((25 + 28 + 4) / 208)
     assert investigations.differing_teams([team("A", 30, 100), team("B", 28, 100)]) == []
+
+
+def test_disruption_orders_are_counted_by_type_force_and_team(case_store: Store) -> None:
+    case_store.execute("""INSERT INTO raw_notes (source, note_id, about_type, about_id, written_at, team, text)
+        VALUES ('WMP', 'N99', 'event', 'D1', '2023-02-01 13:00:00', 'CSE Team', 'Notice served.')""")
+    investigations.run(case_store)
+    rows, _ = measures(case_store)
+    cawn = _get(rows, "disruption.orders_cawn")
+    assert (cawn.value, cawn.numerator, cawn.denominator, cawn.lower) == (1.0, 1, None, None)
+    assert _get(rows, "disruption.orders_cawn", team="CSE Team").numerator == 1
+    assert _get(rows, "disruption.orders_all", quarter="2023-Q1").numerator == 1
+    assert not [m for m in rows if m.id == "disruption.orders_sro"]  # none recorded, no row
+    partner, _ = measures(case_store, "partner")
+    shown = _get(partner, "disruption.orders_cawn")
+    assert shown.numerator is None and shown.value is None  # 1 < 10
+    assert investigations.differing_teams(rows, "disruption.orders_cawn") == []

@@ -63,6 +63,9 @@ def test_weaker_force_stands_apart_on_every_outcome_measure(medium: tuple[list[M
                 assert w.lower > o.value, (measure, other)
             else:
                 assert w.upper < o.value, (measure, other)
+        # forces of the same size: the weaker one uses far fewer disruption orders (planted 0.12 vs 0.45)
+        w_orders = _row(rows, "disruption.orders_all", weak).numerator or 0
+        assert w_orders < 0.6 * (_row(rows, "disruption.orders_all", other).numerator or 0), other
 
 
 def test_planted_weaker_team_stands_out_within_its_force(medium: tuple[list[Measure], dict[str, Any], Path]) -> None:

@@ -60,8 +60,9 @@ def investigations_command(db: str, checklist: str | None, audience: str, no_run
     for m in rows:
         if m.quarter is not None:
             continue
-        click.echo("\t".join([m.id, m.force, m.team or "", _fmt(m.value), _fmt(m.numerator), _fmt(m.denominator),
-                              _fmt(m.lower), _fmt(m.upper)]))
+        cells = [m.value, m.numerator, m.denominator, m.lower, m.upper]
+        shown = [_fmt(v, applies) for v, applies in zip(cells, _applies(m.measure), strict=True)]
+        click.echo("\t".join([m.id, m.force, m.team or "", *shown]))
     if review:
         click.echo("")
         click.echo("case\treasons")
@@ -69,7 +70,20 @@ def investigations_command(db: str, checklist: str | None, audience: str, no_run
             click.echo(f"{item['case'][0]}/{item['case'][1]}\t" + "; ".join(item["reasons"]))
 
 
-def _fmt(value: float | int | None) -> str:
+def _applies(measure: str) -> tuple[bool, bool, bool, bool, bool]:
+    """Which of value, numerator, denominator, lower, upper a measure has (medians have no
+    numerator; counts of orders have only a value and a numerator)."""
+    if measure == "median_days_to_outcome":
+        return (True, False, True, True, True)
+    if measure.startswith("orders_"):
+        return (True, True, False, False, False)
+    return (True, True, True, True, True)
+
+
+def _fmt(value: float | int | None, applies: bool = True) -> str:
+    """'-' where a figure does not apply, '*' where it is withheld (suppressed or too few to bound)."""
+    if not applies:
+        return "-"
     if value is None:
         return "*"
     return f"{value:.3f}" if isinstance(value, float) else str(value)

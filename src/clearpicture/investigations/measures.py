@@ -18,7 +18,7 @@ from typing import Any, Literal
 from ..disclosure import DisclosureRule, protect_count, protect_table
 from ..errors import InputError
 from ..store import Store
-from .measures_sql import RATE_MEASURES
+from .measures_sql import ORDER_MEASURES, RATE_MEASURES
 
 __all__ = [
     "MEASURE_DESCRIPTIONS",
@@ -38,6 +38,7 @@ Audience = Literal["internal", "partner"]
 #: What each measure counts (for pages and reports), keyed by the measure part of the id.
 MEASURE_DESCRIPTIONS: dict[str, str] = {
     **RATE_MEASURES,
+    **ORDER_MEASURES,
     "member_never_suspect": "members of detected groups (offender side) never linked as a suspect to any crime",
 }
 
@@ -113,6 +114,12 @@ def measures_from_rows(rows: Iterable[dict[str, Any]]) -> list[Measure]:
             vals = [float(v) for v in (r.get("vals") or [])]
             lower, upper = median_interval(vals)
             value, num = _median(vals), None
+        elif _is_count(r["measure"]):
+            num = int(num or 0)
+            value, lower, upper = float(num), None, None
+            out.append(Measure(f"{r['population']}.{r['measure']}", r["population"], r["measure"], r["force"],
+                               r["team"], r["quarter"], value, num, None, lower, upper))
+            continue
         else:
             num = int(num or 0)
             value = num / den if den else None
@@ -120,6 +127,11 @@ def measures_from_rows(rows: Iterable[dict[str, Any]]) -> list[Measure]:
         out.append(Measure(f"{r['population']}.{r['measure']}", r["population"], r["measure"], r["force"],
                            r["team"], r["quarter"], value, num, den, lower, upper))
     return sorted(out, key=_order)
+
+
+def _is_count(measure: str) -> bool:
+    """Counts (disruption orders) have no denominator or interval."""
+    return measure in ORDER_MEASURES
 
 
 def _order(m: Measure) -> tuple[str, str, str, str, str]:
@@ -132,6 +144,8 @@ def _whole(value: float | None) -> float | None:
 
 def _protected_values(m: Measure, num: int | None, den: int | None) -> Measure:
     """Recompute value and interval from protected counts, so the shown rate never undoes rounding."""
+    if _is_count(m.measure):
+        return replace(m, value=None if num is None else float(num), numerator=num, denominator=None)
     if m.measure == "median_days_to_outcome":
         if den is None or m.value is None:
             return replace(m, value=None, denominator=None, lower=None, upper=None)
@@ -169,10 +183,11 @@ def protect_measures(rows: Sequence[Measure], rule: DisclosureRule = _DEFAULT_RU
         out.append(_protected_values(m, num, den))
     for members in blocks.values():
         median = members[0].measure == "median_days_to_outcome"
-        cols = ["denominator"] if median else ["numerator", "denominator"]
+        count = _is_count(members[0].measure)
+        cols = ["denominator"] if median else ["numerator"] if count else ["numerator", "denominator"]
         table = protect_table([{c: getattr(m, c) for c in cols} for m in members], cols, rule=rule)
         for m, prot in zip(members, table.rows, strict=True):
-            out.append(_protected_values(m, None if median else prot["numerator"], prot["denominator"]))
+            out.append(_protected_values(m, None if median else prot["numerator"], prot.get("denominator")))
     return sorted(out, key=_order), rule.note()
 
 
@@ -226,7 +241,7 @@ def differing_teams(rows: Sequence[Measure], measure_id: str | None = None,
     """
     by_block: dict[tuple[str, str, str | None], list[Measure]] = defaultdict(list)
     for m in rows:
-        if m.team is None or m.force == "all" or m.measure == "median_days_to_outcome":
+        if m.team is None or m.force == "all" or m.measure == "median_days_to_outcome" or _is_count(m.measure):
             continue
         if measure_id is not None and m.id != measure_id:
             continue

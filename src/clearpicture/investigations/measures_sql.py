@@ -16,7 +16,8 @@ from __future__ import annotations
 from .cases_sql import lit
 from .config import POPULATIONS, InvestigationsConfig
 
-__all__ = ["ALL_FORCES", "RATE_MEASURES", "case_measures_sql", "member_measures_sql"]
+__all__ = ["ALL_FORCES", "ORDER_MEASURES", "RATE_MEASURES", "case_measures_sql", "disruption_counts_sql",
+           "member_measures_sql"]
 
 #: The force value of rows that cover every force together.
 ALL_FORCES = "all"
@@ -33,6 +34,18 @@ RATE_MEASURES: dict[str, str] = {
     "arrest_rate": "crimes with a suspect identified where a suspect was arrested",
     "disruption_use": "crimes with a suspect identified where a disruption order or action was recorded "
                       "against a suspect, for the victim or at the place",
+}
+
+
+#: Counts of disruption orders and actions recorded by police sources, by type (and all together):
+#: measure ``orders_<type>`` of population ``disruption``; a count, with no denominator.
+ORDER_MEASURES: dict[str, str] = {
+    "orders_all": "disruption orders and actions recorded (all types)",
+    "orders_cawn": "child abduction warning notices recorded",
+    "orders_sro": "sexual risk orders recorded",
+    "orders_shpo": "sexual harm prevention orders recorded",
+    "orders_licensing": "licensing actions recorded",
+    "orders_other": "other disruption recorded (or type not recorded)",
 }
 
 
@@ -133,3 +146,48 @@ def member_measures_sql(police_kind: str = "police") -> str:
     SELECT 'groups', 'member_never_suspect', {lit(ALL_FORCES)}, NULL, NULL, CAST(sum(hit) AS BIGINT), count(*),
         NULL, NULL
     FROM hits HAVING count(*) > 0"""
+
+
+def disruption_counts_sql(config: InvestigationsConfig, police_kind: str = "police") -> str:
+    """How many disruption orders and actions each force (team, quarter) recorded, by type.
+
+    Every disruption event of a police source counts, whether or not it touches a case: use of
+    the powers is itself the measure. Its team is found as a crime's is (the earliest note about
+    it carrying a team); its quarter from when it happened. Columns as :func:`case_measures_sql`,
+    with ``denominator`` NULL.
+    """
+    types = {"CAWN": "orders_cawn", "SRO": "orders_sro", "SHPO": "orders_shpo", "licensing": "orders_licensing"}
+    cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in types.items())
+    return f"""
+    WITH d AS (
+        SELECT e.source, e.event_id, e.source AS force, COALESCE(e.started_at, e.recorded_at) AS happened_at,
+            CASE e.disruption_type {cases} ELSE 'orders_other' END AS measure
+        FROM raw_events e
+        WHERE e.kind = 'disruption' AND e.source IN (SELECT source FROM raw_sources WHERE kind = {lit(police_kind)})
+    ), teams AS (
+        SELECT source, event_id, team FROM (
+            SELECT n.source, n.about_id AS event_id, trim(n.team) AS team,
+                row_number() OVER (PARTITION BY n.source, n.about_id ORDER BY n.written_at NULLS LAST, n.note_id) AS k
+            FROM raw_notes n SEMI JOIN d ON d.source = n.source AND d.event_id = n.about_id
+            WHERE n.about_type = 'event' AND NULLIF(trim(n.team), '') IS NOT NULL
+        ) WHERE k = 1
+    ), units AS (
+        SELECT d.measure, d.force, COALESCE(t.team, {lit(config.team_not_recorded)}) AS team,
+            CASE WHEN d.happened_at IS NULL THEN 'unknown'
+                 ELSE CAST(year(d.happened_at) AS VARCHAR) || '-Q' || CAST(quarter(d.happened_at) AS VARCHAR)
+            END AS quarter
+        FROM d LEFT JOIN teams t ON t.source = d.source AND t.event_id = d.event_id
+    ), both_ AS (
+        SELECT measure, force, team, quarter FROM units
+        UNION ALL
+        SELECT 'orders_all', force, team, quarter FROM units
+    )
+    SELECT 'disruption' AS population, measure,
+        CASE WHEN grouping(force) = 1 THEN {lit(ALL_FORCES)} ELSE force END AS force,
+        CASE WHEN grouping(team) = 1 THEN NULL ELSE team END AS team,
+        CASE WHEN grouping(quarter) = 1 THEN NULL ELSE quarter END AS quarter,
+        count(*) AS numerator, CAST(NULL AS BIGINT) AS denominator, CAST(NULL AS DOUBLE) AS med,
+        CAST(NULL AS DOUBLE[]) AS vals
+    FROM both_
+    GROUP BY GROUPING SETS ((measure), (measure, force), (measure, force, team), (measure, force, quarter),
+        (measure, force, team, quarter))"""

@@ -22,7 +22,7 @@ from .checklist import Checklist, load_checklist
 from .config import InvestigationsConfig, load_config
 from .inputs import check_inputs, offence_code_sets, resolve_versions
 from .measures import measures_from_rows
-from .measures_sql import case_measures_sql, member_measures_sql
+from .measures_sql import case_measures_sql, disruption_counts_sql, member_measures_sql
 from .review import ensure_decisions_table
 from .review_sql import check_sql, reexamination_sql
 
@@ -76,7 +76,8 @@ def run(store: Store, config: InvestigationsConfig | Mapping[str, Any] | None = 
 
 
 def _write_measures(store: Store, cfg: InvestigationsConfig) -> None:
-    rows = store.dicts(case_measures_sql(cfg)) + store.dicts(member_measures_sql())
+    rows = (store.dicts(case_measures_sql(cfg)) + store.dicts(member_measures_sql())
+            + store.dicts(disruption_counts_sql(cfg)))
     measures = measures_from_rows(rows)
     store.execute(f"CREATE OR REPLACE TABLE investigation_measures ({_MEASURE_COLUMNS})")
     if measures:
