@@ -91,3 +91,19 @@ def test_text_output_lists_force_measures(_case_files: tuple[Path, Path], tmp_pa
     result = CliRunner().invoke(main, ["investigations", "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert "cse.charge_rate\tWMP" in result.stdout and "WMP/C2" in result.stdout
+
+
+def test_case_command_prints_the_timeline_and_logs_the_consultation(_case_files: tuple[Path, Path],
+                                                                    tmp_path: Path) -> None:
+    db = _db(_case_files, tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(main, ["investigations-case", "--db", str(db), "--case", "WMP/C1", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["case"] == ["WMP", "C1"] and [s["step"] for s in doc["steps"]][-1] == "outcome"
+    text = runner.invoke(main, ["investigations-case", "--db", str(db), "--case", "WMP/C1"])
+    assert "Safeguarding referral to children's social care [victim]  SC/event/R1" in text.stdout
+    missing = runner.invoke(main, ["investigations-case", "--db", str(db), "--case", "WMP/NOPE"])
+    assert missing.exit_code == 3 and len(missing.stderr.strip().splitlines()) == 1
+    with Store(db) as store:
+        assert store.sql("SELECT count(*) FROM audit_log WHERE action = 'consultation'")[0][0] == 2

@@ -4,7 +4,8 @@ Thin: parse, call :func:`clearpicture.investigations.run`, :func:`~clearpicture.
 and :func:`~clearpicture.investigations.review_list`, format. ``--json`` prints the interface.md
 document on stdout; progress goes to stderr. ``--audience partner`` applies disclosure control to
 the measures and leaves the case-level review list out. ``investigations-decide`` records a
-supervisor's accept/dismiss of one review item (logged in the audit log).
+supervisor's accept/dismiss of one review item; ``investigations-case`` shows one crime's
+timeline. Both are written to the audit log (alteration, consultation).
 """
 
 from __future__ import annotations
@@ -97,13 +98,41 @@ def _fmt(value: float | int | None, applies: bool = True) -> str:
 @click.option("--reason", required=True, help="Why (kept with the decision and in the audit log).")
 def decide_command(db: str, case: str, check_id: str, decision: str, reason: str) -> None:
     """Accept or dismiss one case review item, with a reason."""
-    source, sep, event_id = case.partition("/")
-    if not sep or not source or not event_id:
-        raise InputError(f"--case: expected SOURCE/EVENT_ID, got {case!r}")
+    source, event_id = _split_case(case)
     with open_store(db) as store:
         investigations.decide_review(store, (source, event_id), check_id,
                                      "accept" if decision == "accept" else "dismiss", reason, local_operator())
     echo_err(f"{decision}: {source}/{event_id} {check_id}")
 
 
-commands: list[click.Command] = [investigations_command, decide_command]
+@click.command("investigations-case")
+@db_option
+@click.option("--case", "case", required=True, help="The crime as SOURCE/EVENT_ID.")
+@json_option
+def case_command(db: str, case: str, as_json: bool) -> None:
+    """Show one crime's timeline from report to outcome, with the record behind each step."""
+    source, event_id = _split_case(case)
+    with open_store(db) as store:
+        timeline = investigations.case_timeline(store, source, event_id)
+        audit.record(store, local_operator(), "consultation",
+                     {"command": "investigations-case", "case": [source, event_id]},
+                     justification="investigations-case command")
+    if as_json:
+        emit_json(timeline.to_dict())
+        return
+    pops = ", ".join(timeline.populations) or "none"
+    click.echo(f"{source}/{event_id}  force {timeline.force}  team {timeline.team}  populations: {pops}")
+    for step in timeline.steps:
+        when = step.at.isoformat(sep=" ", timespec="minutes") if step.at else "(undated)"
+        who = f" [{step.role}]" if step.role else ""
+        click.echo(f"{when:17}  {step.label}{who}  {step.source}/{step.record_type}/{step.record_id}")
+
+
+def _split_case(case: str) -> tuple[str, str]:
+    source, sep, event_id = case.partition("/")
+    if not sep or not source or not event_id:
+        raise InputError(f"--case: expected SOURCE/EVENT_ID, got {case!r}")
+    return source, event_id
+
+
+commands: list[click.Command] = [investigations_command, decide_command, case_command]
