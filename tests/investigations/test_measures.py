@@ -161,3 +161,19 @@ def test_disruption_orders_are_counted_by_type_force_and_team(case_store: Store)
     shown = _get(partner, "disruption.orders_cawn")
     assert shown.numerator is None and shown.value is None  # 1 < 10
     assert investigations.differing_teams(rows, "disruption.orders_cawn") == []
+
+
+def test_a_hidden_force_cannot_be_recovered_from_the_all_forces_figure() -> None:
+    def force(name: str, num: int, den: int) -> Measure:
+        lo, hi = wilson_interval(num, den)
+        return Measure("cse.charge_rate", "cse", "charge_rate", name, None, None, num / den, num, den, lo, hi)
+
+    rows = [force("F1", 40, 100), force("F2", 35, 90), force("F3", 4, 20), force("all", 79, 210)]
+    out, _ = protect_measures(rows)
+    by_force = {m.force: m for m in out}
+    assert by_force["F3"].numerator is None  # 4 < 10
+    hidden_num = [f for f, m in by_force.items() if f != "all" and m.numerator is None]
+    hidden_den = [f for f, m in by_force.items() if f != "all" and m.denominator is None]
+    # with the all-forces total published, one hidden force figure could be worked out: never alone
+    assert len(hidden_num) >= 2 and len(hidden_den) != 1
+    assert (by_force["all"].numerator, by_force["all"].denominator) == (80, 210)

@@ -161,8 +161,8 @@ def protect_measures(rows: Sequence[Measure], rule: DisclosureRule = _DEFAULT_RU
 
     Team-by-quarter rows are dropped (too fine to publish). Team rows of one measure, force and
     period are protected together with secondary suppression, as are the quarter rows of one
-    measure and force, so no hidden team or quarter can be worked out from the force figure;
-    force figures are protected on their own. Rates and intervals are recomputed from the
+    measure and force, and the force rows of one measure, so no hidden team, quarter or force can
+    be worked out from the figure above it; the all-forces figure is protected on its own. Rates and intervals are recomputed from the
     protected counts; medians are shown (in whole days) only where their count may be shown.
     """
     blocks: dict[tuple[Any, ...], list[Measure]] = defaultdict(list)
@@ -174,6 +174,8 @@ def protect_measures(rows: Sequence[Measure], rule: DisclosureRule = _DEFAULT_RU
             blocks[("team", m.id, m.force, m.quarter)].append(m)
         elif m.quarter is not None:
             blocks[("quarter", m.id, m.force, m.team)].append(m)
+        elif m.force != "all":
+            blocks[("force", m.id)].append(m)
         else:
             singles.append(m)
     out: list[Measure] = []
