@@ -107,3 +107,10 @@ def test_case_command_prints_the_timeline_and_logs_the_consultation(_case_files:
     assert missing.exit_code == 3 and len(missing.stderr.strip().splitlines()) == 1
     with Store(db) as store:
         assert store.sql("SELECT count(*) FROM audit_log WHERE action = 'consultation'")[0][0] == 2
+
+
+def test_checklist_with_no_run_is_refused(_case_files: tuple[Path, Path], tmp_path: Path) -> None:
+    db = tmp_path / "done.duckdb"
+    shutil.copy(_case_files[1], db)
+    result = CliRunner().invoke(main, ["investigations", "--db", str(db), "--no-run", "--checklist", "x.yaml"])
+    assert result.exit_code == 3 and "drop --no-run" in result.stderr

@@ -31,6 +31,8 @@ from ._common import db_option, echo_err, emit_json, json_option
 @json_option
 def investigations_command(db: str, checklist: str | None, audience: str, no_run: bool, as_json: bool) -> None:
     """Measure how consistently cases are worked and list cases for review."""
+    if checklist and no_run:
+        raise InputError("--checklist applies the checklist in a run; drop --no-run")
     checks = investigations.load_checklist(checklist) if checklist else None
     with open_store(db) as store:
         if not no_run:
