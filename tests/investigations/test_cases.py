@@ -126,3 +126,17 @@ def test_a_disruption_touching_a_case_twice_is_one_step(mem: Store) -> None:
     _cases(mem)
     rows = mem.sql("SELECT role FROM investigation_case_steps WHERE case_event_id = 'C1' AND step = 'disruption'")
     assert rows == [("location,suspect",)]
+
+
+def test_no_investigation_table_names_an_officer(investigated: Store) -> None:
+    tables = [r[0] for r in investigated.sql(
+        "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'investigation_%'")]
+    assert "investigation_measures" in tables and "investigation_cases" in tables
+    for table in tables:
+        cols = [r[0] for r in investigated.sql(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND data_type = 'VARCHAR'",
+            [table])]
+        assert "author" not in cols
+        for col in cols:
+            hits = investigated.sql(f'SELECT count(*) FROM {table} WHERE "{col}" LIKE \'%AB123%\'')[0][0]
+            assert hits == 0, (table, col)  # AB123 is the author code on every note of the case world
