@@ -31,6 +31,18 @@ def run_steps(store: Store, steps: Sequence[tuple[str, str]], keep: Sequence[str
     """Run ``steps`` in order on ``engine``; keep the tables named in ``keep``; return their row counts."""
     runner = get_engine(engine, store)
     try:
-        return runner.run_steps(steps, keep, inputs=INPUT_TABLES)
+        counts = runner.run_steps(steps, keep, inputs=INPUT_TABLES)
     finally:
         runner.close()
+    for table in keep:
+        _naive_utc_times(store, table)
+    return counts
+
+
+def _naive_utc_times(store: Store, table: str) -> None:
+    """Spark hands times back zoned; the store keeps UTC times without a zone, whichever engine ran."""
+    for (column,) in store.sql(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "AND data_type = 'TIMESTAMP WITH TIME ZONE'", [table]):
+        store.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" SET DATA TYPE TIMESTAMP '
+                      f'USING timezone(\'UTC\', "{column}")')
