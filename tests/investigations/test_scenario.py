@@ -130,12 +130,12 @@ def test_review_list_and_reexamination_rest_on_records(medium: tuple[list[Measur
             for reason in case.reasons:
                 assert reason.reason
                 assert any(r.record_type == "event" and (r.source, r.record_id) == case.case for r in reason.records)
-        wrong = store.sql("""SELECT count(*) FROM investigation_reexamination x
-            JOIN investigation_cases c USING (source, event_id)
-            WHERE NOT c.closed OR c.outcome_group = 'charge'
-               OR x.entity_id NOT IN (SELECT entity_id FROM group_members)""")[0][0]
-        assert wrong == 0
         if store.has_table("group_members") and store.count("group_members"):
+            wrong = store.sql("""SELECT count(*) FROM investigation_reexamination x
+                JOIN investigation_cases c USING (source, event_id)
+                WHERE NOT c.closed OR c.outcome_group = 'charge'
+                   OR x.entity_id NOT IN (SELECT entity_id FROM group_members)""")[0][0]
+            assert wrong == 0
             assert investigations.reexamination(store)  # with groups found, some closed cases touch them
 
 
