@@ -17,8 +17,8 @@ Built-in simulator ("correlated"): N children (uniform 300..900); four lists (po
 health, charity) with capture probabilities around 0.2-0.4; each child's capture pattern drawn
 from a log-linear model with positive police:social_care and social_care:health dependence (joint
 referral routes) and a negative police:ngo one (children who avoid police go to a charity).
-``--world hetero`` adds unmodelled heterogeneity (a hidden, less visible group of children), the case
-in which every log-linear estimate is biased low: it is there to show the limits, not to pass.
+``--world hetero`` adds unmodelled heterogeneity (a hidden, less visible group of children), which
+no log-linear model represents exactly: it is there to show the limits, not to pass.
 """
 
 from __future__ import annotations
