@@ -50,6 +50,6 @@ def build_world(root: Path, scenario: str, seed: int) -> World:
             db.unlink(missing_ok=True)
             with Store(db) as store:
                 run_stages(store, [data])
-            done.write_text(json.dumps({"stages": list(STAGES)}))
+            done.write_text(json.dumps({"stages": [name for name, _ in STAGES]}))
     stages = tuple(json.loads(done.read_text())["stages"])
     return World(folder / "data", folder / "data" / "truth", folder / "world.duckdb", stages)

@@ -13,10 +13,26 @@ from typing import Any
 
 from .store import StageResult, Store
 
-__all__ = ["STAGES", "run_stages"]
+__all__ = ["STAGES", "run_stages", "stage_names"]
 
-#: Stage name → module holding ``run(store, config=None)``, in dependency order.
-STAGES: dict[str, str] = {}
+#: (stage name, module holding ``run(store, config=None)``) in dependency order. Definitions runs
+#: twice: before linkage (the network stage needs cases meeting the group-based definition) and
+#: after grouping (the network-based variant needs the groups found).
+STAGES: list[tuple[str, str]] = [
+    ("quality", "clearpicture.quality"),
+    ("definitions", "clearpicture.definitions"),
+    ("link", "clearpicture.linkage"),
+    ("groups", "clearpicture.network"),
+    ("definitions", "clearpicture.definitions"),
+    ("language", "clearpicture.language"),
+    ("estimate", "clearpicture.estimate"),
+    ("investigations", "clearpicture.investigations"),
+]
+
+
+def stage_names() -> set[str]:
+    """The names of the stages the pipeline runs (``link``, ``groups`` …)."""
+    return {name for name, _ in STAGES}
 
 
 def run_stages(
@@ -26,15 +42,18 @@ def run_stages(
     on_stage: Callable[[str], None] | None = None,
     config: dict[str, Any] | None = None,
 ) -> list[StageResult]:
-    """Ingest ``data`` then run ``stages`` (default: all known, in order)."""
+    """Ingest ``data`` then run ``stages`` (default: every stage of :data:`STAGES`, in order)."""
     from . import ingest
 
     if on_stage:
         on_stage("ingest")
     results = [ingest.run(store, data)]
-    for name in stages if stages is not None else list(STAGES):
+    wanted = None if stages is None else set(stages)
+    for name, module_name in STAGES:
+        if wanted is not None and name not in wanted:
+            continue
         if on_stage:
             on_stage(name)
-        module = importlib.import_module(STAGES[name])
+        module = importlib.import_module(module_name)
         results.append(module.run(store, (config or {}).get(name)))
     return results
