@@ -21,6 +21,7 @@ from ..disclosure import DisclosureRule
 from ..errors import EngineError
 from ..store import StageResult, Store
 from . import sections as _sections  # noqa: F401  (registers the shipped sections)
+from . import sections_findings as _findings  # noqa: F401
 from .model import SECTIONS, Context, Section
 
 __all__ = ["AUDIENCES", "Profile", "build_profile", "render_pdf", "run"]

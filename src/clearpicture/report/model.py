@@ -70,9 +70,18 @@ SectionBuilder = Callable[[Context], Section]
 SECTIONS: list[tuple[str, SectionBuilder]] = []
 
 
-def register_section(section_id: str) -> Callable[[SectionBuilder], SectionBuilder]:
+def register_section(section_id: str, last: bool = False) -> Callable[[SectionBuilder], SectionBuilder]:
+    """Add a section; ``last`` sections (method and caveats) stay after every other one."""
+
     def deco(fn: SectionBuilder) -> SectionBuilder:
         SECTIONS.append((section_id, fn))
+        SECTIONS.sort(key=lambda item: item[0] in _LAST)
+        if last:
+            _LAST.add(section_id)
+            SECTIONS.sort(key=lambda item: item[0] in _LAST)
         return fn
 
     return deco
+
+
+_LAST: set[str] = set()

@@ -178,7 +178,7 @@ def quality(ctx: Context) -> Section:
         "that pass the standard's checks."], [ctx.table(table), ctx.table(ftable)])
 
 
-@register_section("method")
+@register_section("method", last=True)
 def method(ctx: Context) -> Section:
     return Section("method", "Method and caveats", [
         "Records from each agency are brought into one exchange standard (POLE: person, object, location, "

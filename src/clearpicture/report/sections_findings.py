@@ -1,0 +1,156 @@
+"""Profile sections built on the later stages: groups, language, hidden victims, investigations,
+and the intelligence gaps and recommendations that follow from every measured figure.
+
+Each reads the stage's own query functions or tables; a stage that has not run is reported as a
+gap, not hidden. Builders must not write to the store.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .model import Context, Section, SectionTable, register_section
+from .sections import _optional, _stage_done
+
+
+def _group_picture(ctx: Context, group_id: str) -> str:
+    export_graph = _optional("clearpicture.network.export_graph", "export_graph")
+    write_svg = _optional("clearpicture.network.export_formats", "write_svg")
+    if export_graph is None or write_svg is None:
+        return ""
+    graph = export_graph(ctx.store, group_id, pseudonymise=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "group.svg"
+        write_svg(graph, out)
+        return out.read_text(encoding="utf-8")
+
+
+@register_section("groups")
+def groups(ctx: Context) -> Section:
+    if not _stage_done(ctx, "groups") or not ctx.store.has_table("group_summary"):
+        return Section("groups", "Offending groups", ["The network stage has not been run on this workspace."])
+    rows = ctx.store.dicts("""SELECT group_id, offenders, victims, events, first_at::DATE AS first_seen,
+                                     last_at::DATE AS last_seen, locations, vehicles, phones
+                              FROM group_summary ORDER BY attention_order, group_id""")
+    ctx.facts["groups"] = len(rows)
+    paras = [f"{len(rows)} offending groups meet the group-based definition in force: offenders joined by "
+             "evidence (shared events, vehicles, phones, intelligence, presence at one place) and linked to at "
+             "least one child victim. Groups are ordered for attention by the strength of evidence and number of "
+             "victims; people are never scored. Places and objects used by many unrelated people are weighted "
+             "down so that a hotel or a taxi firm's phone does not join unrelated groups."]
+    if ctx.partner:
+        # Partners get the scale, not the people: no member-level pictures or group rows.
+        banded = [{"group_size": band, "groups": sum(1 for r in rows if lo <= r["offenders"] <= hi)}
+                  for band, lo, hi in (("2-3 offenders", 2, 3), ("4-6 offenders", 4, 6), ("7 or more", 7, 10**6))]
+        return Section("groups", "Offending groups", paras,
+                       [ctx.table(SectionTable("Groups by size", ["group_size", "groups"], banded, ["groups"]))])
+    table = SectionTable("Groups (operational: true counts)", list(rows[0].keys()) if rows else ["group_id"], rows,
+                         ["offenders", "victims", "events", "locations", "vehicles", "phones"])
+    pictures = [_group_picture(ctx, r["group_id"]) for r in rows[:3]]
+    return Section("groups", "Offending groups", paras + ["Pictures of the first three groups follow (offenders "
+                   "red, victims blue, vehicles and phones grey, places green)."], [table], pictures)
+
+
+@register_section("language")
+def language(ctx: Context) -> Section:
+    if not _stage_done(ctx, "language") or not ctx.store.has_table("language_rates"):
+        return Section("language", "Language about children in case notes",
+                       ["The language review has not been run on this workspace."])
+    rows = ctx.store.dicts("""SELECT source, team, notes, flagged_notes, round(flagged_per_1000, 1) AS per_1000
+                              FROM language_rates WHERE level = 'source_team' AND category = 'all'
+                              ORDER BY source, team""")
+    table = SectionTable("Notes with victim-blaming or adultifying language, by team",
+                         ["source", "team", "notes", "flagged_notes", "per_1000"], rows, ["notes", "flagged_notes"])
+    shown = ctx.table(table)
+    if ctx.partner:
+        for r in shown.rows:  # a rate from suppressed counts would give them away
+            r["per_1000"] = None if r["notes"] is None or r["flagged_notes"] is None else round(
+                1000 * r["flagged_notes"] / r["notes"], 1) if r["notes"] else None
+    return Section("language", "Language about children in case notes", [
+        "Notes are reviewed against published practitioners' guidance (The Children's Society and partners' "
+        "appropriate-language guides, the Luxembourg Terminology Guidelines, NSPCC). Findings are about the "
+        "writing, for supervision and training; they never change how a child is prioritised, and authors are "
+        "never named or ranked."], [shown])
+
+
+@register_section("estimate")
+def estimate(ctx: Context) -> Section:
+    if not _stage_done(ctx, "estimate") or not ctx.store.has_table("estimate_results"):
+        return Section("estimate", "Victims not known to any agency", ["The estimate stage has not been run."])
+    res = ctx.store.dicts("""SELECT stratum, lists, observed, estimate, lower, upper, model, method, interval_method,
+                                    warnings FROM estimate_results WHERE run_id = (SELECT max_by(run_id, finished_at)
+                                    FROM runs WHERE stage = 'estimate')""")
+    if not res:
+        return Section("estimate", "Victims not known to any agency", ["No estimate was stored."])
+    r = res[0]
+    ctx.facts["estimate"] = r
+    paras = [f"Multiple systems estimation over {', '.join(json.loads(r['lists']))} lists: "
+             f"{r['observed']:,} child victims are known to at least one agency; the estimated total is "
+             f"{r['estimate']:,.0f} (95% interval {r['lower']:,.0f} to {r['upper']:,.0f}; model {r['model'] or 'main effects'}, "
+             f"chosen by {r['method']}, interval {r['interval_method']}).",
+             "The estimate rests on assumptions (lists overlap as the model says, every victim could appear on a "
+             "list); the table of candidate models below shows how far model choice alone moves it."]
+    for w in json.loads(r["warnings"] or "[]"):
+        paras.append(f"Warning: {w}")
+    models = ctx.store.dicts("""SELECT model, aic, bic, round(estimate) AS estimate, chosen FROM estimate_models
+                                WHERE admissible ORDER BY aic LIMIT 8""")
+    for m in models:
+        m["model"] = m["model"] or "main effects"
+    if ctx.partner and r["observed"] < ctx.rule.threshold:
+        return Section("estimate", "Victims not known to any agency",
+                       ["Too few victims are recorded for an estimate to be shared."])
+    return Section("estimate", "Victims not known to any agency", paras,
+                   [SectionTable("Candidate models (sensitivity to model choice)", ["model", "aic", "bic", "estimate",
+                                                                                   "chosen"], models)])
+
+
+@register_section("investigations")
+def investigations(ctx: Context) -> Section:
+    measures = _optional("clearpicture.investigations", "measures")
+    if measures is None or not _stage_done(ctx, "investigations"):
+        return Section("investigations", "How consistently cases are worked",
+                       ["The investigations stage has not been run on this workspace."])
+    rows, note = measures(ctx.store, "partner" if ctx.partner else "internal", ctx.rule, include_quarters=False)
+    keep = [m for m in rows if m.team is None and m.population in ("cse", "gbcse") and m.value is not None]
+    table_rows: list[dict[str, Any]] = [
+        {"measure": m.id, "force": m.force, "value": round(m.value, 2),
+         "interval": "" if m.lower is None else f"{m.lower:.2f}-{m.upper:.2f}", "cases": m.denominator}
+        for m in keep]
+    caveats = [note] if note else []
+    return Section("investigations", "How consistently cases are worked", [
+        "Rates by force for CSE and group-based CSE cases, with 95% Wilson intervals: evidential-difficulty "
+        "outcomes (Home Office codes 14-16), no suspect identified (18), charge and arrest rates, median days to "
+        "outcome, safeguarding referral within 7 days, and use of disruption orders. Teams, never officers."],
+        [SectionTable("Consistency measures by force", ["measure", "force", "value", "interval", "cases"],
+                      table_rows)], caveats=caveats)
+
+
+@register_section("gaps")
+def gaps(ctx: Context) -> Section:
+    recs: list[str] = []
+    for r in ctx.facts.get("ethnicity_recording", []):
+        if r["people"] and r["self_defined_recorded"] / r["people"] < 0.9:
+            recs.append(f"Record self-defined ethnicity and nationality for {r['role']} in every case (now "
+                        f"{100 * r['self_defined_recorded'] / r['people']:.0f}% self-defined): the national audit's "
+                        "recommendation, and the only way aggregate statistics can be trusted.")
+    scorecard = _optional("clearpicture.quality", "scorecard")
+    if scorecard is not None and _stage_done(ctx, "quality"):
+        for m in scorecard(ctx.store).get("measures", []):
+            if m.get("id") == "cse_flag_share" and m.get("value") is not None and m["value"] < 0.9:
+                recs.append(f"Flag child sexual exploitation consistently: {100 * m['value']:.0f}% of sexual offences "
+                            f"against children in {m.get('source')} carry a CSE flag.")
+    if ctx.facts.get("groups"):
+        recs.append("Task the offending groups above for disruption and for re-examination of closed cases "
+                    "involving their members.")
+    est = ctx.facts.get("estimate")
+    if est and est["estimate"] > est["observed"]:
+        recs.append(f"An estimated {est['estimate'] - est['observed']:,.0f} child victims are known to no agency: "
+                    "share information between safeguarding partners and review referral routes.")
+    for stage in ("link", "groups", "language", "estimate", "investigations"):
+        if not _stage_done(ctx, stage):
+            recs.append(f"Run the {stage} stage: this profile lacks its findings.")
+    return Section("gaps", "Intelligence gaps and recommendations",
+                   recs or ["No gap crossed the thresholds this profile checks."])
