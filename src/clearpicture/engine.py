@@ -194,9 +194,10 @@ class DuckDBEngine(Engine):
 
     name = "duckdb"
 
-    def __init__(self, store: Store, threads: int | None = None) -> None:
+    def __init__(self, store: Store, threads: int | None = None, memory_limit: str | None = None) -> None:
         super().__init__(store)
         self.threads = threads
+        self.memory_limit = memory_limit
         self._splink_con: duckdb.DuckDBPyConnection | None = None
 
     def use_store_table(self, table: str, columns: Sequence[str] | None = None) -> None:
@@ -236,6 +237,9 @@ class DuckDBEngine(Engine):
         self._splink_con.execute("SET enable_progress_bar = false")
         if self.threads:
             self._splink_con.execute(f"SET threads = {int(self.threads)}")
+        if self.memory_limit:
+            # DuckDB spills to disk beyond this; keeps the model's working set bounded on big inputs.
+            self._splink_con.execute("SET memory_limit = ?", [self.memory_limit])
         return DuckDBAPI(connection=self._splink_con)
 
     def splink_input(self, api: Any, table: str, display_name: str) -> Any:

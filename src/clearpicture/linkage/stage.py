@@ -35,11 +35,12 @@ log = logging.getLogger("clearpicture.linkage")
 
 @dataclass(frozen=True)
 class LinkageConfig:
-    """What a run may be told: the model settings, who the run acts for, DuckDB threads."""
+    """What a run may be told: the model settings, who the run acts for, DuckDB threads and memory."""
 
     model: LinkageModelConfig = field(default_factory=LinkageModelConfig)
     actor: str = "system:linkage"
     threads: int | None = None
+    memory_limit: str | None = None  # e.g. "1500MB" for the model's DuckDB (it spills beyond)
 
     @classmethod
     def load(cls, config: LinkageConfig | Mapping[str, Any] | None) -> LinkageConfig:
@@ -49,7 +50,7 @@ class LinkageConfig:
         if isinstance(config, LinkageConfig):
             return config
         model_keys = {f.name: f for f in dataclasses.fields(LinkageModelConfig)}
-        own = {"actor", "threads"}
+        own = {"actor", "threads", "memory_limit"}
         unknown = sorted(k for k in config if k not in model_keys and k not in own)
         if unknown:
             raise ConfigError(f"linkage config: unknown keys {', '.join(unknown)} "
@@ -64,7 +65,7 @@ class LinkageConfig:
         if problems:
             raise ConfigError("linkage config: " + "; ".join(problems))
         return cls(model=LinkageModelConfig(**model_args), actor=str(config.get("actor", cls.actor)),
-                   threads=config.get("threads"))
+                   threads=config.get("threads"), memory_limit=config.get("memory_limit"))
 
 
 def _pair_columns(names: list[str]) -> list[str]:
@@ -196,7 +197,8 @@ def run(store: Store, config: LinkageConfig | Mapping[str, Any] | None = None,
     params = {"engine": engine, **dataclasses.asdict(cfg.model), "actor": cfg.actor}
     ensure_decision_table(store)
     with store.run("link", params) as result:
-        eng = get_engine(engine, store, **({"threads": cfg.threads} if engine == "duckdb" and cfg.threads else {}))
+        options = {"threads": cfg.threads, "memory_limit": cfg.memory_limit} if engine == "duckdb" else {}
+        eng = get_engine(engine, store, **options)
         try:
             result.counts["person_features"] = build_person_features(eng)
             result.counts.update(link_persons(store, eng, cfg, result.run_id))
