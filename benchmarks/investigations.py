@@ -69,10 +69,11 @@ def prepare(data: Path, name: str, pipeline: bool) -> Path:
     from clearpicture import Store, ingest
 
     db = DATA / f"investigations-{name}{'-pipeline' if pipeline else ''}.duckdb"
-    if db.exists():
-        return db
+    if db.exists() and db.stat().st_mtime > (data / "datapackage.json").stat().st_mtime:
+        return db  # built from these files (a regenerated scenario is newer, so it is rebuilt)
     tmp = db.with_suffix(".building")
     tmp.unlink(missing_ok=True)
+    db.unlink(missing_ok=True)
     t = time.perf_counter()
     with Store(tmp) as store:
         ingest.run(store, [data])
