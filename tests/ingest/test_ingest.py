@@ -208,3 +208,16 @@ def test_killed_ingest_leaves_store_unchanged_and_rerun_completes(tmp_path: Path
         assert store.sql("SELECT count(*) FROM runs WHERE stage = 'ingest'") == [(0,)]
         counts = ingest.run(store, [pkg]).counts["tables"]
         assert counts["persons"]["loaded"] == 2000 and counts["sources"]["loaded"] == 1
+
+
+def test_each_ingest_writes_one_collection_row_to_the_audit_log(tmp_path: Path) -> None:
+    from clearpicture.security import verify
+
+    f = _write_csv(tmp_path / "persons.csv", PERSON_COLS, [_person("1"), _person("2")])
+    store = Store()
+    result = ingest.run(store, [f], justification="quarterly refresh")
+    rows = store.dicts("SELECT action, what, justification FROM audit_log")
+    assert len(rows) == 1 and rows[0]["action"] == "collection"
+    assert result.run_id in rows[0]["what"] and rows[0]["justification"] == "quarterly refresh"
+    assert "Asha" not in rows[0]["what"]  # the log names the run, never the people collected
+    assert verify(store).ok

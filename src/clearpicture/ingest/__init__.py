@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..security import Actor, local_operator
+from ..security.audit import record
 from ..store import StageResult, Store
 from .discover import SourceFile, discover
 from .load import TableCounts, load_table
@@ -44,6 +46,8 @@ def run(
     mapping: Mapping | str | Path | None = None,
     *,
     on_file: Callable[[str, str], None] | None = None,
+    actor: Actor | None = None,
+    justification: str | None = None,
 ) -> StageResult:
     """Ingest ``paths`` into ``store``. ``result.counts`` holds ``tables`` (per-table accounting)
     and ``errors`` (one line each for files that could not be read). ``on_file(phase, name)`` is
@@ -103,6 +107,11 @@ def run(
                         )
                         totals.setdefault(t, TableCounts()).add(counts)
                 result.counts = {"tables": {t: c.as_dict() for t, c in totals.items()}, "errors": errors}
+                # Section 62: collection is logged in the same transaction as the load itself.
+                record(store, actor or local_operator(), "collection",
+                       {"stage": "ingest", "run_id": result.run_id, "files": [f.display for f, _s, _p in staged_files],
+                        "loaded": {t: c.loaded for t, c in totals.items()}},
+                       justification=justification or "ingest of agency records")
         finally:
             for _src, staged, _plans in staged_files:
                 store.con.execute(f"DROP TABLE IF EXISTS {staged.table}")
