@@ -1,0 +1,251 @@
+"""National-scale growth curve (issue 11): every pipeline stage at 100k, 1M (and 3M, 10M on request).
+
+    python benchmarks/scale.py [--sizes 100k 1m] [--sizes 3m 10m] [--incremental-source SRC]
+                               [--no-plot] [--out docs/benchmarks-scale.json]
+
+Inputs: 100k = the ``medium`` scenario (seed 1), 1M = ``large`` seed 1 (cached in bench-data/),
+10M = ``national`` seed 1, 3M = the ``national`` package cut to its first sources (all tables
+filtered by ``source``, so every record's events and links stay with it). Each stage (ingest, then
+every entry of ``clearpicture.pipeline.STAGES`` in order, then the profile report) runs in a fresh
+child process on one workspace file, so each figure is that stage's alone: wall time, CPU time
+(user + system of the child, all DuckDB threads included; on a shared machine CPU time is the
+figure that does not depend on the load), peak resident memory (the child's ru_maxrss) and person
+records per wall second. DuckDB's memory_limit and temp_directory are set from the machine (half
+of the available memory; a spill folder beside the workspace).
+
+After the full linkage run, the incremental path (``clearpicture.linkage.incremental``) is timed
+on a copy: one source's records are taken out of the resolved entities, then linked back in
+against the rest; the ratio full/incremental and the pairwise F1 between the two partitions are
+printed. This script must not change the stages it measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _util import DATA, ROOT, scenario  # noqa: E402
+
+SIZES = {"100k": ("medium", None), "1m": ("large", None), "3m": ("national", 9), "10m": ("national", None)}
+
+CHILD = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+c0 = resource.getrusage(resource.RUSAGE_SELF)
+from clearpicture import Store
+db, stage, module, mem, tmp, data = sys.argv[1:7]
+store = Store(db, memory_limit=mem, temp_directory=tmp)
+store.execute('SET enable_progress_bar = false')
+counts = {}
+if stage == 'ingest':
+    from clearpicture import ingest
+    r = ingest.run(store, [data])
+elif stage == 'incremental':
+    from clearpicture.linkage import incremental
+    r = incremental.link_new(store, source=module)
+elif stage == 'profile':
+    from clearpicture import report
+    r = report.run(store, {'out': tmp + '/profile', 'pdf': False})
+else:
+    import importlib
+    r = importlib.import_module(module).run(store, None)
+persons = store.sql('SELECT count(*) FROM raw_persons')[0][0]
+store.close()
+c1 = resource.getrusage(resource.RUSAGE_SELF)
+out = {'seconds': time.perf_counter() - t0,
+       'cpu_seconds': (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime),
+       'peak_mb': c1.ru_maxrss / 1024, 'persons': persons,
+       'counts': {k: v for k, v in (r.counts or {}).items() if isinstance(v, (int, float, str))}}
+print('@@' + json.dumps(out, default=str))
+"""
+
+PREP_INCREMENTAL = r"""
+import sys
+from clearpicture import Store
+from clearpicture.linkage import incremental
+db, source = sys.argv[1:3]
+with Store(db) as store:
+    incremental.forget_source(store, source)
+"""
+
+
+def machine_limits() -> tuple[str, int]:
+    """DuckDB memory limit (half of what is available now) and the core count."""
+    avail_kb = 0
+    with open("/proc/meminfo") as fh:
+        for line in fh:
+            if line.startswith("MemAvailable:"):
+                avail_kb = int(line.split()[1])
+    return f"{max(1, avail_kb // 2 // 1024 // 1024)}GB", os.cpu_count() or 1
+
+
+def cut_by_source(package: Path, keep: int, out: Path) -> Path:
+    """A copy of ``package`` with only its first ``keep`` sources (every table filtered by source)."""
+    if (out / "datapackage.json").exists():
+        return out
+    import duckdb
+
+    out.mkdir(parents=True, exist_ok=True)
+    meta = json.loads((package / "datapackage.json").read_text())
+    con = duckdb.connect()
+    files = [p for p in package.iterdir() if p.suffix in (".csv", ".parquet")]
+    persons = next(p for p in files if p.stem == "persons")
+    reader = "read_parquet" if persons.suffix == ".parquet" else "read_csv"
+    sources = [r[0] for r in con.execute(
+        f"SELECT DISTINCT source FROM {reader}('{persons}', all_varchar=true) ORDER BY 1"
+        if reader == "read_csv" else f"SELECT DISTINCT source FROM {reader}('{persons}') ORDER BY 1").fetchall()]
+    chosen = ", ".join("'" + s.replace("'", "''") + "'" for s in sources[:keep])
+    for f in files:
+        src = f"read_csv('{f}', all_varchar=true)" if f.suffix == ".csv" else f"read_parquet('{f}')"
+        fmt = "(HEADER)" if f.suffix == ".csv" else "(FORMAT parquet)"
+        cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+        where = f"WHERE source IN ({chosen})" if "source" in cols else ""
+        con.execute(f"COPY (SELECT * FROM {src} {where}) TO '{out / f.name}' {fmt}")
+    (out / "datapackage.json").write_text(json.dumps(meta))
+    if (package / "truth").exists():
+        shutil.copytree(package / "truth", out / "truth", dirs_exist_ok=True)
+    return out
+
+
+def run_child(args: list[str]) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
+    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("@@")][-1]
+    return dict(json.loads(line[2:]))
+
+
+def stage_list() -> list[tuple[str, str]]:
+    from clearpicture.pipeline import STAGES
+
+    return [("ingest", "clearpicture.ingest"), *STAGES, ("profile", "clearpicture.report")]
+
+
+def bench_size(label: str, incremental_source: str | None) -> dict[str, Any]:
+    name, keep = SIZES[label]
+    data = scenario(name, 1)
+    if keep is not None:
+        data = cut_by_source(data, keep, DATA / f"{name}-1-first{keep}")
+    mem, cores = machine_limits()
+    work = DATA / f"scale-{label}"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "tmp").mkdir(parents=True)
+    db = work / "workspace.duckdb"
+    rows: list[dict[str, Any]] = []
+    print(f"== {label}: {data.name}  memory_limit={mem} cores={cores} load={os.getloadavg()[0]:.1f}", flush=True)
+    for stage, module in stage_list():
+        load = os.getloadavg()[0]
+        r = run_child([str(db), stage, module, mem, str(work / "tmp"), str(data)])
+        r.update(stage=stage, load=round(load, 1))
+        rows.append(r)
+        _print_row(r)
+        if stage == "link" and incremental_source and "error" not in r:
+            rows.append(_incremental(db, work, mem, data, incremental_source, r))
+    return {"size": label, "scenario": data.name, "memory_limit": mem, "cores": cores, "stages": rows}
+
+
+def _incremental(db: Path, work: Path, mem: str, data: Path, source: str, full: dict[str, Any]) -> dict[str, Any]:
+    """Time re-linking one source's records against the rest, on a copy of the linked workspace."""
+    copy = work / "incremental.duckdb"
+    shutil.copy(db, copy)
+    subprocess.run([sys.executable, "-c", PREP_INCREMENTAL, str(copy), source], check=True)
+    r = run_child([str(copy), "incremental", source, mem, str(work / "tmp"), str(data)])
+    r["stage"] = f"link (incremental, {source})"
+    if "error" not in r:
+        r["speedup_vs_full_wall"] = round(full["seconds"] / r["seconds"], 1)
+        r["speedup_vs_full_cpu"] = round(full["cpu_seconds"] / max(r["cpu_seconds"], 1e-9), 1)
+        r["f1_vs_full"] = _partition_f1(db, copy)
+    _print_row(r)
+    copy.unlink(missing_ok=True)
+    return r
+
+
+def _partition_f1(full_db: Path, inc_db: Path) -> float:
+    import duckdb
+
+    from clearpicture.linkage.incremental import partition_f1
+
+    def load(p: Path) -> dict[str, str]:
+        con = duckdb.connect(str(p), read_only=True)
+        rows = con.execute("SELECT source || '|' || person_id, entity_id FROM entity_persons").fetchall()
+        con.close()
+        return {str(k): str(v) for k, v in rows}
+
+    return round(partition_f1(load(full_db), load(inc_db)), 4)
+
+
+def _print_row(r: dict[str, Any]) -> None:
+    if "error" in r:
+        print(f"  {r['stage']:<34} FAILED: {r['error']}", flush=True)
+        return
+    rate = r["persons"] / r["seconds"] if r["seconds"] else 0.0
+    extra = f"  x{r['speedup_vs_full_wall']} wall x{r['speedup_vs_full_cpu']} cpu  F1 {r['f1_vs_full']}" \
+        if "speedup_vs_full_wall" in r else ""
+    print(f"  {r['stage']:<34} wall {r['seconds']:8.1f} s  cpu {r['cpu_seconds']:8.1f} s  "
+          f"peak {r['peak_mb']:7.0f} MB  {rate:10,.0f} persons/s  (load {r.get('load', '-')}){extra}", flush=True)
+
+
+def plot(results: list[dict[str, Any]], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
+    stages: dict[str, list[tuple[int, float, float]]] = {}
+    for res in results:
+        for r in res["stages"]:
+            if "error" in r:
+                continue
+            key = r["stage"] if r["stage"] != "definitions" else "definitions"
+            stages.setdefault(key, []).append((r["persons"], r["cpu_seconds"], r["peak_mb"]))
+    for stage, pts in stages.items():
+        merged: dict[int, tuple[float, float]] = {}
+        for n, cpu, peak in pts:  # definitions runs twice: add CPU, keep the larger peak
+            c0, p0 = merged.get(n, (0.0, 0.0))
+            merged[n] = (c0 + cpu, max(p0, peak))
+        xs = sorted(merged)
+        ax1.plot(xs, [merged[x][0] for x in xs], marker="o", label=stage)
+        ax2.plot(xs, [merged[x][1] for x in xs], marker="o", label=stage)
+    for ax, title in ((ax1, "CPU seconds per stage"), (ax2, "peak memory per stage (MB)")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("person records")
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+    ax1.legend(fontsize=7)
+    fig.suptitle("clearpicture growth curve (2-core shared machine; CPU time, not wall, is load-independent)",
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", nargs="+", default=["100k", "1m"], choices=list(SIZES))
+    ap.add_argument("--incremental-source", default=None,
+                    help="source whose records are re-linked incrementally after the full link run")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks-scale.json")
+    ap.add_argument("--no-plot", action="store_true")
+    args = ap.parse_args()
+    previous: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
+    for label in args.sizes:
+        t = time.perf_counter()
+        previous[label] = bench_size(label, args.incremental_source)
+        print(f"== {label} done in {time.perf_counter() - t:.0f} s", flush=True)
+        args.out.write_text(json.dumps(previous, indent=1, default=str))
+    if not args.no_plot:
+        order = [k for k in SIZES if k in previous]
+        plot([previous[k] for k in order], ROOT / "docs" / "benchmarks-scale.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Incremental linkage: one source's records linked into already-resolved entities.
+
+On the `small` scenario, a full run over every record is compared with a full run over all but one
+source followed by ``link_new`` for that source: the two partitions must agree (pairwise F1 ≥ 0.99),
+every record must end in exactly one entity, and entity ids must keep the full run's rule.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from clearpicture import ingest, linkage, synth
+from clearpicture.linkage.cluster import entity_id_for
+from clearpicture.linkage.incremental import forget_source, link_new, partition_f1
+from clearpicture.store import Store
+
+FAST = {"u_max_pairs": 1e6, "em_max_pairs": 3e5}
+
+
+def _partition(store: Store) -> dict[str, str]:
+    return {str(k): str(e) for k, e in
+            store.sql("SELECT source || '|' || person_id, entity_id FROM entity_persons")}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    folder = tmp_path_factory.mktemp("incremental")
+    data = synth.generate("small", 7, folder / "data")
+    full_db, inc_db = folder / "full.duckdb", folder / "inc.duckdb"
+    with Store(full_db) as store:
+        ingest.run(store, [data])
+    shutil.copy(full_db, inc_db)
+    with Store(full_db) as store:
+        linkage.run(store, FAST)
+        full = _partition(store)
+    with Store(inc_db) as store:
+        counts = store.sql("SELECT source, count(*) FROM raw_persons GROUP BY 1 ORDER BY 2, 1")
+        source = str(counts[len(counts) // 2][0])  # a middle-sized source arrives later
+        store.execute("CREATE TABLE held AS SELECT * FROM raw_persons WHERE source = ?", [source])
+        store.execute("DELETE FROM raw_persons WHERE source = ?", [source])
+        linkage.run(store, FAST)
+        before = _partition(store)
+        store.execute("INSERT INTO raw_persons SELECT * FROM held")
+        result = link_new(store, source=source)
+        inc = _partition(store)
+        raw = store.count("raw_persons")
+        features = store.count("entity_person_features")
+        again = link_new(store, source=source)
+        after_again = _partition(store)
+    return {"full": full, "inc": inc, "before": before, "source": source, "counts": result.counts,
+            "raw": raw, "features": features, "again": again.counts, "after_again": after_again,
+            "folder": folder}
+
+
+def test_incremental_partition_matches_a_full_run(runs: dict[str, object]) -> None:
+    full, inc = runs["full"], runs["inc"]
+    assert isinstance(full, dict) and isinstance(inc, dict)
+    f1 = partition_f1(full, inc)
+    print(f"pairwise F1 incremental vs full: {f1:.4f}; counts {runs['counts']}")
+    assert f1 >= 0.99
+
+
+def test_new_source_records_are_linked_not_left_alone(runs: dict[str, object]) -> None:
+    counts = runs["counts"]
+    assert isinstance(counts, dict)
+    assert counts["new_records"] > 0
+    # in the scenario people appear with several agencies: some of the new source's records must
+    # join entities that already existed
+    full, inc, before = runs["full"], runs["inc"], runs["before"]
+    assert isinstance(full, dict) and isinstance(inc, dict) and isinstance(before, dict)
+    source = str(runs["source"])
+    merged_with_old = {e for k, e in inc.items() if not k.startswith(source + "|")} & \
+        {e for k, e in inc.items() if k.startswith(source + "|")}
+    assert merged_with_old, "no new record joined an existing entity"
+    # and the records already resolved keep their grouping apart from merges the new records bring
+    kept = {k: e for k, e in inc.items() if k in before}
+    assert partition_f1(before, kept) >= 0.99
+
+
+def test_every_record_has_one_entity_and_ids_follow_the_full_run_rule(runs: dict[str, object]) -> None:
+    inc = runs["inc"]
+    assert isinstance(inc, dict)
+    assert len(inc) == runs["raw"] == runs["features"]
+    members: dict[str, list[str]] = {}
+    for k, e in inc.items():
+        members.setdefault(e, []).append(k)
+    wrong = [e for e, keys in members.items() if e != entity_id_for(min(keys))]
+    assert not wrong[:5]
+
+
+def test_running_again_with_nothing_new_changes_nothing(runs: dict[str, object]) -> None:
+    again = runs["again"]
+    assert isinstance(again, dict)
+    assert again["new_records"] == 0
+    assert runs["after_again"] == runs["inc"]
+
+
+def test_needs_a_full_run_first(tmp_path: Path) -> None:
+    from clearpicture.errors import StoreError
+
+    with Store(tmp_path / "empty.duckdb") as store, pytest.raises(StoreError, match="full linkage run"):
+        link_new(store)
+
+
+def test_forget_source_takes_records_out(runs: dict[str, object], tmp_path: Path) -> None:
+    folder = runs["folder"]
+    assert isinstance(folder, Path)
+    shutil.copy(folder / "full.duckdb", tmp_path / "w.duckdb")
+    with Store(tmp_path / "w.duckdb") as store:
+        source = str(runs["source"])
+        n = forget_source(store, source)
+        assert n > 0
+        assert store.sql("SELECT count(*) FROM entity_persons WHERE source = ?", [source])[0][0] == 0
+        assert store.sql("SELECT count(*) FROM entity_pairs WHERE source_l = ? OR source_r = ?",
+                         [source, source])[0][0] == 0
+
+
+@pytest.mark.parametrize(("truth", "found", "expected"), [
+    ({"a": "1", "b": "1", "c": "2"}, {"a": "x", "b": "x", "c": "y"}, 1.0),  # same partition, other ids
+    ({"a": "1", "b": "1", "c": "2"}, {"a": "x", "b": "y", "c": "z"}, 0.0),  # the only pair missed
+    ({"a": "1", "b": "1", "c": "1"}, {"a": "x", "b": "x", "c": "y"}, 0.5),  # 1 of 3 true pairs, precise
+    ({"a": "1", "b": "2"}, {"a": "x", "b": "y"}, 1.0),  # no pairs on either side
+])
+def test_partition_f1(truth: dict[str, str], found: dict[str, str], expected: float) -> None:
+    assert partition_f1(truth, found) == pytest.approx(expected)
