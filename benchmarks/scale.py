@@ -156,6 +156,13 @@ def _incremental(db: Path, work: Path, mem: str, data: Path, source: str, full: 
     """Time re-linking one source's records against the rest, on a copy of the linked workspace."""
     copy = work / "incremental.duckdb"
     shutil.copy(db, copy)
+    if source == "auto":  # the middle-sized source, as the test does
+        import duckdb
+
+        con = duckdb.connect(str(copy), read_only=True)
+        counts = con.execute("SELECT source, count(*) FROM raw_persons GROUP BY 1 ORDER BY 2, 1").fetchall()
+        con.close()
+        source = str(counts[len(counts) // 2][0])
     subprocess.run([sys.executable, "-c", PREP_INCREMENTAL, str(copy), source], check=True)
     r = run_child([str(copy), "incremental", source, mem, str(work / "tmp"), str(data)])
     r["stage"] = f"link (incremental, {source})"
@@ -235,9 +242,13 @@ def main() -> None:
                     help="source whose records are re-linked incrementally after the full link run")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks-scale.json")
     ap.add_argument("--no-plot", action="store_true")
+    ap.add_argument("--merge", nargs="*", type=Path, default=[],
+                    help="only merge these result files (from runs in parallel) into --out and plot")
     args = ap.parse_args()
     previous: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
-    for label in args.sizes:
+    for f in args.merge:
+        previous.update(json.loads(f.read_text()))
+    for label in [] if args.merge else args.sizes:
         t = time.perf_counter()
         previous[label] = bench_size(label, args.incremental_source)
         print(f"== {label} done in {time.perf_counter() - t:.0f} s", flush=True)
@@ -245,6 +256,22 @@ def main() -> None:
     if not args.no_plot:
         order = [k for k in SIZES if k in previous]
         plot([previous[k] for k in order], ROOT / "docs" / "benchmarks-scale.png")
+        table(previous)
+
+
+def table(results: dict[str, Any]) -> None:
+    """The markdown table for docs/benchmarks.md."""
+    print("| records | stage | wall s | CPU s | peak MB | persons/s (wall) | load |")
+    print("|---|---|---|---|---|---|---|")
+    for label in [k for k in SIZES if k in results]:
+        for r in results[label]["stages"]:
+            if "error" in r:
+                print(f"| {label} | {r['stage']} | failed: {r['error'][:80]} | | | | |")
+                continue
+            note = f" (x{r['speedup_vs_full_wall']} wall, x{r['speedup_vs_full_cpu']} CPU vs full; " \
+                   f"F1 {r['f1_vs_full']})" if "speedup_vs_full_wall" in r else ""
+            print(f"| {r['persons']:,} | {r['stage']}{note} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
+                  f"{r['peak_mb']:.0f} | {r['persons'] / r['seconds']:,.0f} | {r.get('load', '')} |")
 
 
 if __name__ == "__main__":
