@@ -29,7 +29,7 @@ from .templating import render
 
 __all__ = ["create_app"]
 
-_ROUTER_MODULES = ["auth", "api", "audit_api", "users_api", "pages"]
+_ROUTER_MODULES = ["auth", "api", "audit_api", "users_api", "pages", "dashboard_pages", "dashboard_groups", "dashboard_people"]
 
 _STATUS_TITLES = {401: "Please sign in", 403: "Not allowed", 404: "Not found", 429: "Too many attempts"}
 

@@ -1,0 +1,66 @@
+"""Shared helpers of the analysts' dashboard pages (no router of its own; not in ``_ROUTER_MODULES``).
+
+Every dashboard route asks :func:`need` (the one permission function, deny by default), passes count
+tables through :func:`counts_for` (disclosure control for roles without ``read_true_counts``) and
+serves ``?format=csv`` through :func:`csv_download`, which logs the download as a disclosure first.
+It must not read personal data itself: person views go through ``api.consult_person``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from fastapi import HTTPException
+from fastapi.responses import Response
+
+from ..disclosure import protect_table
+from ..errors import AccessDenied
+from ..security import Actor, Resource, allowed
+from ..security.exports import authorise_disclosure, write_csv
+from .db import Database
+
+__all__ = ["counts_for", "csv_download", "need"]
+
+
+def need(actor: Actor, action: str, kind: str = "dashboard", source: str | None = None,
+         item: str | None = None) -> None:
+    """403 unless ``actor`` may do ``action`` on the resource (checked before any data is read)."""
+    if not allowed(actor, action, Resource(kind, source, item)):
+        raise HTTPException(status_code=403, detail="not allowed for your role or source scope")
+
+
+def counts_for(actor: Actor, rows: Sequence[Mapping[str, Any]], count_columns: Sequence[str],
+               group_columns: Sequence[str]) -> tuple[list[dict[str, Any]], str | None]:
+    """The rows as ``actor`` may see them: true counts, or protected ones with the note to print."""
+    if allowed(actor, "read_true_counts", Resource("dashboard")):
+        return [dict(r) for r in rows], None
+    table = protect_table([{k: r.get(k) for k in (*group_columns, *count_columns)} for r in rows],
+                          count_columns, group_columns)
+    return table.rows, table.note
+
+
+def csv_download(db: Database, actor: Actor, name: str, header: Sequence[str],
+                 rows: Sequence[Mapping[str, Any]], purpose: str | None,
+                 sources: Sequence[str] = ("*",)) -> Response:
+    """A table as a marked, formula-safe CSV, logged as a disclosure to the signed-in user.
+
+    The disclosure row is written (and refusals raised as 403) before the file exists; the file is
+    built in a temporary folder and removed once read, so no copy stays on the server.
+    """
+    if purpose is None:
+        raise HTTPException(status_code=400, detail="state a purpose (?purpose=) to download a table")
+    try:
+        with db.writing() as store:
+            authorise_disclosure(store, actor, what={"view": name, "format": "csv", "rows": len(rows)},
+                                 recipient=f"{actor.username} (download)", justification=purpose,
+                                 sources=list(sources))
+    except AccessDenied as exc:
+        raise HTTPException(status_code=403, detail=f"{exc} (re-authenticate with POST /reauth)") from exc
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_csv(Path(folder) / f"{name}.csv", header, [{h: r.get(h) for h in header} for r in rows])
+        body = path.read_bytes()
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})

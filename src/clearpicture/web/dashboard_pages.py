@@ -1,0 +1,194 @@
+"""Aggregate dashboard pages: overview, data quality, definitions compared, estimate, language.
+
+Every figure comes from the functions the problem profile report and the stages use
+(``report.queries``, ``quality.scorecard``, ``definitions.summarise``, the ``estimate_*`` and
+``language_rates`` tables), so report and dashboard agree. Counts pass disclosure control for roles
+without ``read_true_counts``; every table downloads as CSV (``?format=csv&purpose=...``), logged as a
+disclosure. The language review tool reviews pasted text and stores nothing. No personal data here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+
+from ..definitions import summarise
+from ..language import review
+from ..quality import scorecard
+from ..report import queries
+from ..security.sessions import Session
+from ..store import Store
+from .dashboard_common import counts_for, csv_download, need
+from .db import Database
+from .deps import get_db, require_csrf, require_session, stated_purpose
+from .templating import render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+SessionDep = Annotated[Session, Depends(require_session)]
+DbDep = Annotated[Database, Depends(get_db)]
+PurposeDep = Annotated[str | None, Depends(stated_purpose)]
+
+
+def _table(name: str, rows: list[dict[str, Any]], header: list[str]) -> dict[str, Any]:
+    return {"name": name, "rows": rows, "header": header}
+
+
+def overview_tables(store: Store, source: str | None, quarter: str | None) -> dict[str, Any]:
+    """The overview's figures and tables, with facets applied as row filters on the shared queries."""
+    figures = queries.overview(store)
+    srcs = queries.sources(store)
+    quarters = queries.cases_by_quarter(store)
+    facets = {"source": sorted(str(r["source"]) for r in srcs), "quarter": [str(r["quarter"]) for r in quarters]}
+    if source:
+        srcs = [r for r in srcs if r["source"] == source]
+    if quarter:
+        quarters = [r for r in quarters if r["quarter"] == quarter]
+    return {"figures": figures, "sources": srcs, "quarters": quarters, "facets": facets}
+
+
+@router.get("/dashboard")
+def overview(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep,
+             source: Annotated[str | None, Query(max_length=40)] = None,
+             quarter: Annotated[str | None, Query(max_length=10)] = None,
+             table: Annotated[str | None, Query(pattern="^(sources|quarters)$")] = None,
+             format: Annotated[str | None, Query(pattern="^(html|csv)$")] = None) -> Response:
+    actor = session.actor
+    need(actor, "read_aggregate")
+    with db.reading() as store:
+        data = overview_tables(store, source or None, quarter or None)
+    srcs, src_note = counts_for(actor, data["sources"], ["person_records", "events"], ["source", "name", "kind"])
+    qtrs, q_note = counts_for(actor, data["quarters"], ["flagged", "not_flagged"], ["quarter"])
+    tables = {"sources": _table("sources", srcs, ["source", "name", "kind", "person_records", "events"]),
+              "quarters": _table("cases_by_quarter", qtrs, ["quarter", "flagged", "not_flagged"])}
+    if format == "csv":
+        t = tables[table or "sources"]
+        return csv_download(db, actor, t["name"], t["header"], t["rows"], purpose,
+                            [source] if source else ["*"])
+    figures = data["figures"]
+    if src_note is not None:  # headline counts as the role may see them
+        keys = ["person_records", "events", "cases", "victims", "suspects", "groups"]
+        protected, _ = counts_for(actor, [{k: figures[k] or 0 for k in keys}], keys, [])
+        figures = {**figures, **protected[0]}
+    return render(request, "dash/overview.html", {
+        "figures": figures, "tables": tables, "facets": data["facets"], "source": source or "",
+        "quarter": quarter or "", "note": src_note or q_note, "page": "overview"}, session=session)
+
+
+@router.get("/dashboard/quality")
+def quality(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep,
+            source: Annotated[str | None, Query(max_length=40)] = None,
+            format: Annotated[str | None, Query(pattern="^(html|csv)$")] = None) -> Response:
+    need(session.actor, "read_aggregate")
+    with db.reading() as store:
+        card = scorecard(store)
+    measures = [m for m in card["measures"] if not source or m["source"] == source]
+    fields = [f for f in card["fields"] if not source or f["source"] == source]
+    if format == "csv":
+        header = ["id", "source", "quarter", "value", "rating"]
+        return csv_download(db, session.actor, "quality_measures", header, measures, purpose,
+                            [source] if source else ["*"])
+    return render(request, "dash/quality.html", {
+        "measures": measures, "fields": fields, "timeliness": card["timeliness"], "source": source or "",
+        "sources": sorted({str(m["source"]) for m in card["measures"]}), "page": "quality"}, session=session)
+
+
+@router.get("/dashboard/definitions")
+def definitions(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep,
+                format: Annotated[str | None, Query(pattern="^(html|csv)$")] = None) -> Response:
+    need(session.actor, "read_aggregate")
+    with db.reading() as store:
+        rows = summarise(store)
+    counts = ["crimes", "cases", "victims", "offenders", "unflagged", "flagged_not_meeting"]
+    shown, note = counts_for(session.actor, rows, counts, ["id", "version", "title", "group_based"])
+    for row, full in zip(shown, rows, strict=True):
+        row.update({k: full[k] for k in ("citation", "url", "note", "people_as")})
+    if format == "csv":
+        return csv_download(db, session.actor, "definitions", ["id", "version", "title", *counts], shown, purpose)
+    return render(request, "dash/definitions.html", {"rows": shown, "counts": counts, "note": note,
+                                                     "page": "definitions"}, session=session)
+
+
+@router.get("/dashboard/estimate")
+def estimate(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep,
+             format: Annotated[str | None, Query(pattern="^(html|csv)$")] = None) -> Response:
+    need(session.actor, "read_aggregate")
+    with db.reading() as store:
+        results = (store.dicts("SELECT * FROM estimate_results ORDER BY stratum")
+                   if store.has_table("estimate_results") else [])
+        models = (store.dicts("SELECT stratum, model, k, aic, bic, estimate, admissible, reason, chosen "
+                              "FROM estimate_models ORDER BY stratum, aic")
+                  if store.has_table("estimate_models") else [])
+        patterns = (store.dicts("SELECT stratum, lists, pattern, count FROM estimate_patterns "
+                                "ORDER BY stratum, pattern") if store.has_table("estimate_patterns") else [])
+    patterns, note = counts_for(session.actor, patterns, ["count"], ["stratum", "lists", "pattern"])
+    header = ["stratum", "observed", "estimate", "lower", "upper", "level", "model", "method"]
+    if note is not None:  # observed counts protected; modelled totals are estimates, shown rounded
+        results = [{**r, "observed": counts_for(session.actor, [{"n": r["observed"]}], ["n"], [])[0][0]["n"]}
+                   for r in results]
+    if format == "csv":
+        return csv_download(db, session.actor, "estimate", header, results, purpose)
+    return render(request, "dash/estimate.html", {"results": results, "models": models, "patterns": patterns,
+                                                  "note": note, "page": "estimate"}, session=session)
+
+
+def language_team_rates(store: Store) -> list[dict[str, Any]]:
+    """Findings per team over the whole period (the ``source_team`` level of ``language_rates``)."""
+    if not store.has_table("language_rates"):
+        return []
+    return store.dicts("""SELECT source, team, category, notes, flagged_notes, findings, flagged_per_1000
+        FROM language_rates WHERE level = 'source_team' ORDER BY source, team, category""")
+
+
+@router.get("/dashboard/language")
+def language(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep,
+             format: Annotated[str | None, Query(pattern="^(html|csv)$")] = None) -> Response:
+    need(session.actor, "read_aggregate")
+    with db.reading() as store:
+        rows = language_team_rates(store)
+    rows, note = counts_for(session.actor, rows, ["notes", "flagged_notes", "findings"],
+                            ["source", "team", "category"])
+    if note is not None:
+        for r in rows:
+            n, f = r.get("notes"), r.get("flagged_notes")
+            r["flagged_per_1000"] = None if not n or f is None else round(1000 * f / n, 1)
+    if format == "csv":
+        header = ["source", "team", "category", "notes", "flagged_notes", "findings", "flagged_per_1000"]
+        return csv_download(db, session.actor, "language_by_team", header, rows, purpose)
+    return render(request, "dash/language.html", {"rows": rows, "note": note, "text": "", "segments": None,
+                                                  "findings": [], "page": "language"}, session=session)
+
+
+def highlight(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The note cut into plain and flagged segments (autoescaped in the template), and the findings."""
+    findings = [f.as_dict() for f in review(text)]
+    segments: list[dict[str, Any]] = []
+    at = 0
+    for i, f in enumerate(findings):
+        start, end = int(str(f["start"])), int(str(f["end"]))
+        if start < at:  # overlapping finding: listed, not highlighted twice
+            continue
+        segments.append({"text": text[at:start], "finding": None})
+        segments.append({"text": text[start:end], "finding": i + 1, "category": f["category"]})
+        at = end
+    segments.append({"text": text[at:], "finding": None})
+    return segments, findings
+
+
+@router.post("/dashboard/language/review")
+def language_review(request: Request, session: Annotated[Session, Depends(require_csrf)], db: DbDep,
+                    text: Annotated[str, Form(max_length=20_000)] = "") -> Response:
+    need(session.actor, "read_aggregate")
+    segments, findings = highlight(text)
+    ctx = {"text": text, "segments": segments, "findings": findings, "page": "language"}
+    if request.headers.get("HX-Request"):
+        return render(request, "dash/_findings.html", ctx, session=session)
+    with db.reading() as store:
+        rows = language_team_rates(store)
+    rows, note = counts_for(session.actor, rows, ["notes", "flagged_notes", "findings"],
+                            ["source", "team", "category"])
+    return render(request, "dash/language.html", {**ctx, "rows": rows, "note": note}, session=session)

@@ -1,0 +1,122 @@
+"""Pages about individual people: the linkage review queue and the entity page.
+
+Both show personal data, so every view asks ``allowed(..., "read_person", ...)`` per record and is
+logged as a ``consultation`` with a stated purpose; each record on the entity page is opened with
+``api.consult_person`` (one audited row per record). Review decisions need ``review_merge`` on both
+records' sources, the CSRF token and a reason, and go to ``linkage.record_decision`` (which logs the
+``combination``). It must not change linkage results directly: decisions apply on the next run.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ..errors import InputError
+from ..linkage import explain_pair, record_decision, review_queue
+from ..security import Resource, allowed, audit
+from ..security.sessions import Session
+from .api import consult_person
+from .dashboard_common import need
+from .db import Database
+from .deps import get_db, require_csrf, require_session, stated_purpose
+from .templating import render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+SessionDep = Annotated[Session, Depends(require_session)]
+DbDep = Annotated[Database, Depends(get_db)]
+PurposeDep = Annotated[str | None, Depends(stated_purpose)]
+Code = Annotated[str, Query(max_length=100)]
+
+
+def _log(db: Database, session: Session, what: dict[str, Any], purpose: str | None, ok: bool) -> None:
+    with db.writing() as store:
+        audit.record(store, session.actor, "consultation", what, justification=purpose, allowed=ok)
+
+
+@router.get("/dashboard/review")
+def review(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep) -> Response:
+    """Uncertain pairs in scope, strongest first; the pairs shown are logged with the purpose."""
+    actor = session.actor
+    if not (allowed(actor, "review_merge", Resource("person"))
+            or any(allowed(actor, "review_merge", Resource("person", s)) for s in actor.sources)):
+        raise HTTPException(status_code=403, detail="not allowed for your role")
+    if purpose is None:
+        return render(request, "dash/purpose.html", {"what": "the linkage review queue", "page": "review"},
+                      session=session)
+    with db.reading() as store:
+        pairs = [p for p in review_queue(store, limit=200)
+                 if allowed(session.actor, "review_merge", Resource("person", p["source_l"], p["person_id_l"]))
+                 and allowed(session.actor, "review_merge", Resource("person", p["source_r"], p["person_id_r"]))]
+    _log(db, session, {"view": "review_queue",
+                       "persons": sorted({(p[f"source_{s}"], p[f"person_id_{s}"]) for p in pairs for s in "lr"})},
+         purpose, True)
+    return render(request, "dash/review.html", {"pairs": pairs, "purpose": purpose, "page": "review",
+                                                "done": request.query_params.get("done")}, session=session)
+
+
+@router.get("/dashboard/review/explain")
+def explain(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep,
+            sl: Code, pl: Code, sr: Code, pr: Code) -> Response:
+    """Match weights of one pair (an htmx fragment), logged as a consultation of both records."""
+    ok = all(allowed(session.actor, "review_merge", Resource("person", s, p)) for s, p in ((sl, pl), (sr, pr)))
+    _log(db, session, {"view": "explain_pair", "persons": [(sl, pl), (sr, pr)]}, purpose, ok and bool(purpose))
+    if not ok:
+        raise HTTPException(status_code=403, detail="not allowed for your role or source scope")
+    if purpose is None:
+        raise HTTPException(status_code=400, detail="state a purpose (?purpose=)")
+    with db.reading() as store:
+        try:
+            doc = explain_pair(store, (sl, pl), (sr, pr))
+        except InputError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from exc
+    return render(request, "dash/_explain.html", {"doc": doc}, session=session)
+
+
+@router.post("/dashboard/review/decide")
+def decide(request: Request, session: Annotated[Session, Depends(require_csrf)], db: DbDep,
+           sl: Annotated[str, Form(max_length=100)], pl: Annotated[str, Form(max_length=100)],
+           sr: Annotated[str, Form(max_length=100)], pr: Annotated[str, Form(max_length=100)],
+           decision: Annotated[str, Form(pattern="^(confirm|reject)$")],
+           reason: Annotated[str, Form(max_length=1000)] = "",
+           purpose: Annotated[str, Form(max_length=500)] = "") -> Response:
+    for s, p in ((sl, pl), (sr, pr)):
+        need(session.actor, "review_merge", "person", s, p)
+    if not reason.strip():
+        raise HTTPException(status_code=400, detail="a decision needs a reason")
+    with db.writing() as store:
+        try:
+            record_decision(store, (sl, pl), (sr, pr), decision, session.actor.username, reason)
+        except InputError as exc:
+            raise HTTPException(status_code=400, detail=str(exc)) from exc
+    return RedirectResponse(f"/dashboard/review?done={decision}&purpose={purpose or 'linkage review'}",
+                            status_code=303)
+
+
+@router.get("/dashboard/entities/{entity_id}")
+def entity(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep, entity_id: str) -> Response:
+    """Every record linked into one resolved person, each opened the audited way, with its evidence."""
+    need(session.actor, "read_person", "person")
+    if purpose is None:
+        return render(request, "dash/purpose.html", {"what": f"person {entity_id}", "page": "groups"},
+                      session=session)
+    with db.reading() as store:
+        keys = (store.sql("SELECT source, person_id FROM entity_persons WHERE entity_id = ? ORDER BY 1, 2",
+                          [entity_id]) if store.has_table("entity_persons") else [])
+    if not keys:
+        raise HTTPException(status_code=404, detail="no such person")
+    records = [consult_person(request, session, db, str(s), str(p), purpose) for s, p in keys]
+    with db.reading() as store:
+        evidence = (store.dicts("""SELECT kind, entity_a, entity_b, role_a, role_b, source_a, record_a, source_b,
+                record_b, via_type, via_id, at_a, grading, strength FROM edge_evidence
+                WHERE entity_a = ? OR entity_b = ? ORDER BY at_a NULLS LAST, kind LIMIT 500""", [entity_id, entity_id])
+                    if store.has_table("edge_evidence") else [])
+        groups = (store.dicts("SELECT group_id, role, events, explanation FROM group_members WHERE entity_id = ?",
+                              [entity_id]) if store.has_table("group_members") else [])
+    return render(request, "dash/entity.html", {"entity_id": entity_id, "records": records, "evidence": evidence,
+                                                "groups": groups, "page": "groups"}, session=session)

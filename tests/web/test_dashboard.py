@@ -1,0 +1,201 @@
+"""The analysts' dashboard over the small synthetic world: permissions, audit rows, figures, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from clearpicture.report import queries
+from clearpicture.security.users import add_user
+from clearpicture.web import create_app
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def dash_app(small_world: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    store = small_world.copy(tmp_path_factory.mktemp("dash"))
+    add_user(store, "adm", "admin", PASSWORD)
+    add_user(store, "ana", "analyst", PASSWORD, ["*"])
+    add_user(store, "nat", "national", PASSWORD)
+    app = create_app(store)
+    yield app
+    app.state.db.close()
+
+
+def client_as(app: FastAPI, name: str) -> tuple[TestClient, str]:
+    c = TestClient(app, base_url="http://testserver")
+    r = c.post("/login", data={"username": name, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return c, r.json()["csrf_token"]
+
+
+def audit(app: FastAPI, action: str) -> list[dict[str, Any]]:
+    with app.state.db.reading() as store:
+        return store.dicts("SELECT seq, actor, what, justification, allowed FROM audit_log WHERE action = ? "
+                           "ORDER BY seq", [action])
+
+
+def a_group(app: FastAPI) -> str:
+    with app.state.db.reading() as store:
+        return str(store.sql("SELECT group_id FROM group_summary ORDER BY attention_order LIMIT 1")[0][0])
+
+
+def test_pages_need_a_session(dash_app: FastAPI) -> None:
+    c = TestClient(dash_app, base_url="http://testserver")
+    for path in ["/dashboard", "/dashboard/quality", "/dashboard/groups", "/dashboard/review"]:
+        r = c.get(path, headers={"Accept": "text/html"}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/login", path
+
+
+def test_overview_shows_the_report_figures_and_filters_by_facet(dash_app: FastAPI) -> None:
+    c, _ = client_as(dash_app, "ana")
+    with dash_app.state.db.reading() as store:
+        figures = queries.overview(store)
+        sources = [r["source"] for r in queries.sources(store)]
+    page = c.get("/dashboard").text
+    assert f"<dd>{figures['cases']}</dd>" in page and f"<dd>{figures['victims']}</dd>" in page
+    picked = sources[0]
+    filtered = c.get("/dashboard", params={"source": picked}).text
+    table = filtered.split('id="sources-table"')[1].split("</table>")[0]
+    assert f"<td>{picked}</td>" in table
+    assert all(f"<td>{s}</td>" not in table for s in sources[1:])
+
+
+def test_national_sees_protected_counts_and_no_people(dash_app: FastAPI) -> None:
+    c, _ = client_as(dash_app, "nat")
+    page = c.get("/dashboard").text
+    assert "disclosure control" in page.lower()
+    headline = page.split('id="headline"')[1].split("</dl>")[0]
+    values = [v.split("</dd>")[0] for v in headline.split("<dd>")[1:]]
+    assert values and all(v == "*" or int(v) % 5 == 0 for v in values)
+    gid = a_group(dash_app)
+    before = len(audit(dash_app, "consultation"))
+    assert c.get(f"/dashboard/groups/{gid}", params={"purpose": "x"}).status_code == 403
+    assert c.get(f"/dashboard/groups/{gid}/network.json", params={"purpose": "x"}).status_code == 403
+    assert c.get("/dashboard/review", params={"purpose": "x"}).status_code == 403
+    assert c.get("/dashboard/entities/anything", params={"purpose": "x"}).status_code == 403
+    refused = audit(dash_app, "consultation")[before:]
+    assert refused and not any(r["allowed"] for r in refused)
+
+
+def test_csv_download_is_a_logged_disclosure(dash_app: FastAPI) -> None:
+    c, _ = client_as(dash_app, "adm")
+    assert c.get("/dashboard", params={"format": "csv", "table": "quarters"}).status_code == 400
+    before = len(audit(dash_app, "disclosure"))
+    r = c.get("/dashboard", params={"format": "csv", "table": "quarters", "purpose": "quarterly return"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.text)))
+    assert "OFFICIAL-SENSITIVE" in rows[0][0]
+    assert rows[1] == ["quarter", "flagged", "not_flagged"]
+    with dash_app.state.db.reading() as store:
+        assert len(rows) - 2 == len(queries.cases_by_quarter(store))
+    logged = audit(dash_app, "disclosure")[before:]
+    assert len(logged) == 1 and logged[0]["justification"] == "quarterly return" and logged[0]["allowed"]
+
+
+def test_aggregate_pages_render_their_stage_figures(dash_app: FastAPI) -> None:
+    c, _ = client_as(dash_app, "ana")
+    with dash_app.state.db.reading() as store:
+        titles = [r[0] for r in store.sql("SELECT title FROM definition_summary")]
+        measure = store.sql("SELECT id FROM quality_measures LIMIT 1")[0][0]
+        estimate = store.sql("SELECT estimate FROM estimate_results LIMIT 1")[0][0]
+    assert all(t in c.get("/dashboard/definitions").text for t in titles)
+    assert measure in c.get("/dashboard/quality").text
+    assert str(round(estimate)) in c.get("/dashboard/estimate").text
+    assert 'id="team-rates"' in c.get("/dashboard/language").text
+
+
+def test_language_review_highlights_findings_with_reasons(dash_app: FastAPI) -> None:
+    c, token = client_as(dash_app, "ana")
+    text = "She was putting herself at risk by going there."
+    assert c.post("/dashboard/language/review", data={"text": text}).status_code == 403  # no CSRF token
+    r = c.post("/dashboard/language/review", data={"text": text, "csrf_token": token},
+               headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    assert '<mark class="finding' in r.text and "putting herself at risk" in r.text and "Why:" in r.text
+
+
+def test_group_page_asks_for_a_purpose_and_logs_the_view(dash_app: FastAPI) -> None:
+    c, _ = client_as(dash_app, "ana")
+    gid = a_group(dash_app)
+    before = len(audit(dash_app, "consultation"))
+    assert 'id="purpose-form"' in c.get(f"/dashboard/groups/{gid}").text
+    assert len(audit(dash_app, "consultation")) == before
+    page = c.get(f"/dashboard/groups/{gid}", params={"purpose": "strategy meeting"})
+    assert page.status_code == 200 and 'id="cy"' in page.text and 'id="timeline"' in page.text
+    rows = audit(dash_app, "consultation")[before:]
+    assert [json.loads(r["what"])["group_id"] for r in rows] == [gid]
+    assert rows[0]["justification"] == "strategy meeting"
+
+
+def test_network_has_typed_nodes_and_paths_follow_its_edges(dash_app: FastAPI) -> None:
+    c, _ = client_as(dash_app, "ana")
+    gid = a_group(dash_app)
+    doc = c.get(f"/dashboard/groups/{gid}/network.json", params={"purpose": "analysis"}).json()
+    nodes = {e["data"]["id"]: e for e in doc["elements"] if "source" not in e["data"]}
+    edges = {frozenset((e["data"]["source"], e["data"]["target"])) for e in doc["elements"] if "source" in e["data"]}
+    assert {n["data"]["kind"] for n in nodes.values()} >= {"person"}
+    assert len({n["data"]["kind"] for n in nodes.values()}) > 1  # people and what connects them
+    people = [r["id"] for r in doc["centrality"]]
+    assert set(people) <= set(nodes) and all(0 <= r["betweenness"] <= 1 for r in doc["centrality"])
+    a, reach = people[0], {people[0]}
+    frontier = [a]
+    while frontier:  # everything connected to a, to pick an end the path must reach
+        x = frontier.pop()
+        for e in edges:
+            if x in e:
+                (y,) = e - {x} or {x}
+                if y not in reach:
+                    reach.add(y)
+                    frontier.append(y)
+    b = next(p for p in reversed(people) if p in reach and p != a)
+    path = c.get(f"/dashboard/groups/{gid}/path.json", params={"purpose": "analysis", "a": a, "b": b}).json()
+    assert path["found"] and path["nodes"][0] == a and path["nodes"][-1] == b
+    assert all(frozenset((x, y)) in edges for x, y in zip(path["nodes"], path["nodes"][1:], strict=False))
+    missing = c.get(f"/dashboard/groups/{gid}/path.json", params={"purpose": "analysis", "a": a, "b": "nobody"})
+    assert missing.status_code == 404
+
+
+def test_entity_page_consults_every_linked_record(dash_app: FastAPI) -> None:
+    c, _ = client_as(dash_app, "ana")
+    with dash_app.state.db.reading() as store:
+        entity, n = store.sql("SELECT entity_id, count(*) FROM entity_persons GROUP BY 1 ORDER BY 2 DESC LIMIT 1")[0]
+    before = len(audit(dash_app, "consultation"))
+    r = c.get(f"/dashboard/entities/{entity}", params={"purpose": "case review"})
+    assert r.status_code == 200 and r.text.count('<section class="record">') == n
+    rows = audit(dash_app, "consultation")[before:]
+    assert len(rows) == n and all(r["allowed"] and r["justification"] == "case review" for r in rows)
+
+
+def test_review_decision_needs_reason_and_token_and_is_stored(dash_app: FastAPI) -> None:
+    c, token = client_as(dash_app, "adm")
+    page = c.get("/dashboard/review", params={"purpose": "weekly review"})
+    assert page.status_code == 200
+    with dash_app.state.db.reading() as store:
+        queue = store.dicts("SELECT * FROM entity_review ORDER BY match_weight DESC LIMIT 1")
+    if not queue:
+        pytest.skip("review queue empty in this world")
+    p = queue[0]
+    assert f"{p['source_l']}/{p['person_id_l']}" in page.text
+    form = {"sl": p["source_l"], "pl": p["person_id_l"], "sr": p["source_r"], "pr": p["person_id_r"],
+            "decision": "confirm"}
+    assert c.post("/dashboard/review/decide", data={**form, "reason": "same dob"}).status_code == 403
+    assert c.post("/dashboard/review/decide", data={**form, "reason": " ", "csrf_token": token}).status_code == 400
+    explain = c.get("/dashboard/review/explain", params={"sl": p["source_l"], "pl": p["person_id_l"],
+                                                         "sr": p["source_r"], "pr": p["person_id_r"],
+                                                         "purpose": "weekly review"})
+    assert explain.status_code == 200 and "match weight" in explain.text.lower()
+    r = c.post("/dashboard/review/decide", data={**form, "reason": "same dob and phone", "csrf_token": token},
+               follow_redirects=False)
+    assert r.status_code == 303
+    with dash_app.state.db.reading() as store:
+        got = store.sql("SELECT decision, actor, reason FROM entity_decisions")
+    assert ("confirm", "adm", "same dob and phone") in got
