@@ -15,6 +15,7 @@
     { selector: "node", style: { "label": "data(label)", "font-size": 8, "width": 18, "height": 18,
       "background-color": "#888", "text-valign": "bottom", "color": "#222" } },
     { selector: "node.person", style: { "shape": "ellipse" } },
+    { selector: "node.object, node.location, node.event", style: { "label": "" } },
     { selector: "node.offender, node.suspect, node.associate", style: { "background-color": "#b3261e" } },
     { selector: "node.victim", style: { "background-color": "#1f5fa8" } },
     { selector: "node.object", style: { "shape": "diamond", "background-color": "#6a4c93", "width": 12, "height": 12 } },
@@ -27,8 +28,7 @@
     { selector: ".faded", style: { "opacity": 0.25 } }
   ];
 
-  var cy = cytoscape({ container: document.getElementById("cy"), style: STYLE, elements: [],
-                       wheelSensitivity: 0.3 });
+  var cy = cytoscape({ container: document.getElementById("cy"), style: STYLE, elements: [] });
   window.cpDash = { cy: cy, ready: false };
 
   fetch(section.dataset.network, { credentials: "same-origin", headers: { "Accept": "application/json" } })
