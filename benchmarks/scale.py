@@ -63,7 +63,7 @@ c1 = resource.getrusage(resource.RUSAGE_SELF)
 out = {'seconds': time.perf_counter() - t0,
        'cpu_seconds': (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime),
        'peak_mb': c1.ru_maxrss / 1024, 'persons': persons,
-       'counts': {k: v for k, v in (r.counts or {}).items() if isinstance(v, (int, float, str))}}
+       'counts': {k: v for k, v in (r.counts or {}).items() if isinstance(v, (int, float, str, dict))}}
 print('@@' + json.dumps(out, default=str))
 """
 
@@ -212,7 +212,7 @@ def plot(results: list[dict[str, Any]], out: Path) -> None:
         for r in res["stages"]:
             if "error" in r:
                 continue
-            key = r["stage"] if r["stage"] != "definitions" else "definitions"
+            key = "link (incremental, one source)" if r["stage"].startswith("link (incremental") else r["stage"]
             stages.setdefault(key, []).append((r["persons"], r["cpu_seconds"], r["peak_mb"]))
     for stage, pts in stages.items():
         merged: dict[int, tuple[float, float]] = {}
@@ -248,6 +248,8 @@ def main() -> None:
     previous: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
     for f in args.merge:
         previous.update(json.loads(f.read_text()))
+    if args.merge:
+        args.out.write_text(json.dumps(previous, indent=1, default=str))
     for label in [] if args.merge else args.sizes:
         t = time.perf_counter()
         previous[label] = bench_size(label, args.incremental_source)
@@ -268,10 +270,14 @@ def table(results: dict[str, Any]) -> None:
             if "error" in r:
                 print(f"| {label} | {r['stage']} | failed: {r['error'][:80]} | | | | |")
                 continue
-            note = f" (x{r['speedup_vs_full_wall']} wall, x{r['speedup_vs_full_cpu']} CPU vs full; " \
-                   f"F1 {r['f1_vs_full']})" if "speedup_vs_full_wall" in r else ""
+            n = r["persons"]
+            note = ""
+            if "speedup_vs_full_wall" in r:  # rate over the new records only
+                n = int(r["counts"].get("new_records", 0))
+                note = f": {n:,} new records; x{r['speedup_vs_full_wall']} wall, x{r['speedup_vs_full_cpu']} CPU " \
+                       f"faster than full link; F1 {r['f1_vs_full']}"
             print(f"| {r['persons']:,} | {r['stage']}{note} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
-                  f"{r['peak_mb']:.0f} | {r['persons'] / r['seconds']:,.0f} | {r.get('load', '')} |")
+                  f"{r['peak_mb']:.0f} | {n / r['seconds']:,.0f} | {r.get('load', '')} |")
 
 
 if __name__ == "__main__":
