@@ -199,3 +199,21 @@ def test_review_decision_needs_reason_and_token_and_is_stored(dash_app: FastAPI)
     with dash_app.state.db.reading() as store:
         got = store.sql("SELECT decision, actor, reason FROM entity_decisions")
     assert ("confirm", "adm", "same dob and phone") in got
+
+
+def test_aggregate_cache_is_refreshed_when_a_stage_runs(dash_app: FastAPI) -> None:
+    from clearpicture.web.dashboard_common import cached_aggregate
+
+    calls: list[int] = []
+
+    def compute(store: Any) -> int:
+        calls.append(1)
+        return len(calls)
+
+    with dash_app.state.db.reading() as store:
+        first = cached_aggregate(store, "test-counter", compute)
+        assert cached_aggregate(store, "test-counter", compute) == first and len(calls) == 1
+    with dash_app.state.db.writing() as store, store.run("dashboard-test", {}) as result:
+        result.counts["rows"] = 0
+    with dash_app.state.db.reading() as store:
+        assert cached_aggregate(store, "test-counter", compute) == first + 1

@@ -9,7 +9,8 @@ It must not read personal data itself: person views go through ``api.consult_per
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,38 @@ from ..disclosure import protect_table
 from ..errors import AccessDenied
 from ..security import Actor, Resource, allowed
 from ..security.exports import authorise_disclosure, write_csv
+from ..store import Store
 from .db import Database
 
-__all__ = ["counts_for", "csv_download", "need"]
+__all__ = ["cached_aggregate", "counts_for", "csv_download", "need"]
+
+_CACHE: dict[tuple[str, str], tuple[tuple[Any, ...], Any]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _data_version(store: Store) -> tuple[Any, ...]:
+    """Changes whenever a stage runs or a person is erased: the aggregates may then differ."""
+    erasures = ("(SELECT count(*) FROM audit_log WHERE action = 'erasure')" if store.has_table("audit_log")
+                else "0")
+    return tuple(store.sql(f"SELECT (SELECT count(*) FROM runs), (SELECT max(finished_at) FROM runs), {erasures}")[0])
+
+
+def cached_aggregate(store: Store, name: str, compute: Callable[[Store], Any]) -> Any:
+    """``compute(store)`` kept in memory until the data changes (aggregates only, never personal data).
+
+    The overview's queries scan every case; with many users on one page they dominate latency, and
+    their answer only changes when a stage runs (new ``runs`` row) or an erasure is logged.
+    """
+    version = _data_version(store)
+    key = (str(getattr(store, "path", "")), name)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    value = compute(store)
+    with _CACHE_LOCK:
+        _CACHE[key] = (version, value)
+    return value
 
 
 def need(actor: Actor, action: str, kind: str = "dashboard", source: str | None = None,

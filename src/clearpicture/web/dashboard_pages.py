@@ -20,7 +20,7 @@ from ..quality import scorecard
 from ..report import queries
 from ..security.sessions import Session
 from ..store import Store
-from .dashboard_common import counts_for, csv_download, need
+from .dashboard_common import cached_aggregate, counts_for, csv_download, need
 from .db import Database
 from .deps import get_db, require_csrf, require_session, stated_purpose
 from .templating import render
@@ -40,9 +40,8 @@ def _table(name: str, rows: list[dict[str, Any]], header: list[str]) -> dict[str
 
 def overview_tables(store: Store, source: str | None, quarter: str | None) -> dict[str, Any]:
     """The overview's figures and tables, with facets applied as row filters on the shared queries."""
-    figures = queries.overview(store)
-    srcs = queries.sources(store)
-    quarters = queries.cases_by_quarter(store)
+    figures, srcs, quarters = cached_aggregate(
+        store, "overview", lambda s: (queries.overview(s), queries.sources(s), queries.cases_by_quarter(s)))
     facets = {"source": sorted(str(r["source"]) for r in srcs), "quarter": [str(r["quarter"]) for r in quarters]}
     if source:
         srcs = [r for r in srcs if r["source"] == source]
@@ -85,7 +84,7 @@ def quality(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDe
             format: Annotated[str | None, Query(pattern="^(html|csv)$")] = None) -> Response:
     need(session.actor, "read_aggregate")
     with db.reading() as store:
-        card = scorecard(store)
+        card = cached_aggregate(store, "quality", scorecard)
     measures = [m for m in card["measures"] if not source or m["source"] == source]
     fields = [f for f in card["fields"] if not source or f["source"] == source]
     if format == "csv":
