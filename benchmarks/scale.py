@@ -129,7 +129,7 @@ def stage_list() -> list[tuple[str, str]]:
     return [("ingest", "clearpicture.ingest"), *STAGES, ("profile", "clearpicture.report")]
 
 
-def bench_size(label: str, incremental_source: str | None) -> dict[str, Any]:
+def bench_size(label: str, incremental_source: list[str]) -> dict[str, Any]:
     name, keep = SIZES[label]
     data = scenario(name, 1)
     if keep is not None:
@@ -147,8 +147,8 @@ def bench_size(label: str, incremental_source: str | None) -> dict[str, Any]:
         r.update(stage=stage, load=round(load, 1))
         rows.append(r)
         _print_row(r)
-        if stage == "link" and incremental_source and "error" not in r:
-            rows.append(_incremental(db, work, mem, data, incremental_source, r))
+        if stage == "link" and "error" not in r:
+            rows += [_incremental(db, work, mem, data, src, r) for src in incremental_source]
     return {"size": label, "scenario": data.name, "memory_limit": mem, "cores": cores, "stages": rows}
 
 
@@ -156,13 +156,13 @@ def _incremental(db: Path, work: Path, mem: str, data: Path, source: str, full: 
     """Time re-linking one source's records against the rest, on a copy of the linked workspace."""
     copy = work / "incremental.duckdb"
     shutil.copy(db, copy)
-    if source == "auto":  # the middle-sized source, as the test does
+    if source in ("auto", "smallest"):  # the middle-sized source as the test does, or the smallest
         import duckdb
 
         con = duckdb.connect(str(copy), read_only=True)
         counts = con.execute("SELECT source, count(*) FROM raw_persons GROUP BY 1 ORDER BY 2, 1").fetchall()
         con.close()
-        source = str(counts[len(counts) // 2][0])
+        source = str(counts[len(counts) // 2 if source == "auto" else 0][0])
     subprocess.run([sys.executable, "-c", PREP_INCREMENTAL, str(copy), source], check=True)
     r = run_child([str(copy), "incremental", source, mem, str(work / "tmp"), str(data)])
     r["stage"] = f"link (incremental, {source})"
@@ -238,8 +238,9 @@ def plot(results: list[dict[str, Any]], out: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", nargs="+", default=["100k", "1m"], choices=list(SIZES))
-    ap.add_argument("--incremental-source", default=None,
-                    help="source whose records are re-linked incrementally after the full link run")
+    ap.add_argument("--incremental-source", nargs="*", default=[],
+                    help="sources whose records are re-linked incrementally after the full link run, one at a "
+                         "time ('auto' = the middle-sized source, 'smallest' = the smallest)")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks-scale.json")
     ap.add_argument("--no-plot", action="store_true")
     ap.add_argument("--merge", nargs="*", type=Path, default=[],

@@ -124,23 +124,70 @@ def _build_new_features(engine: DuckDBEngine, store: Store, source: str | None) 
     return store.count(_NEW_FEATURES)
 
 
-def _score(engine: DuckDBEngine, model: dict[str, Any], min_weight: float, new_count: int) -> pa.Table:
-    """New-vs-existing (link only) and new-vs-new (dedupe) pairs from the saved model, no training."""
+def _tf_columns(model: dict[str, Any]) -> list[str]:
+    return sorted({str(lv["tf_adjustment_column"]) for c in model["comparisons"] for lv in c["comparison_levels"]
+                   if lv.get("tf_adjustment_column")})
+
+
+def _candidates(store: Store, model: dict[str, Any]) -> int:
+    """``lk_resolved_candidates``: resolved records that meet at least one blocking rule with a new record.
+
+    Splink's link-only pairs are exactly those, so handing it only these records gives the same pairs
+    without reading every resolved record (rules are tried in both directions: one is asymmetric).
+    """
+    selects = []
+    for rule in model["blocking_rules_to_generate_predictions"]:
+        sql = rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
+        selects.append(f"SELECT r.unique_id FROM {_NEW_FEATURES} l JOIN {PERSON_FEATURES} r ON {sql}")
+        selects.append(f"SELECT l.unique_id FROM {PERSON_FEATURES} l JOIN {_NEW_FEATURES} r ON {sql}")
+    store.execute(f"""CREATE OR REPLACE TEMP TABLE lk_resolved_candidates AS
+        SELECT * FROM {PERSON_FEATURES} SEMI JOIN ({' UNION '.join(selects)}) c USING (unique_id)""")
+    return store.count("lk_resolved_candidates")
+
+
+def _tf_tables(store: Store, columns: list[str]) -> None:
+    """Term frequencies over every record (resolved and new), as Splink would compute them on the union."""
+    for col in columns:
+        store.execute(f"""CREATE OR REPLACE TEMP TABLE lk_tf_{col} AS
+            WITH u AS (SELECT {col} FROM {PERSON_FEATURES} UNION ALL SELECT {col} FROM {_NEW_FEATURES})
+            SELECT {col}, CAST(count(*) AS DOUBLE) / (SELECT count({col}) FROM u) AS tf_{col}
+            FROM u WHERE {col} IS NOT NULL GROUP BY {col}""")
+
+
+def _score(engine: DuckDBEngine, store: Store, model: dict[str, Any], min_weight: float,
+           new_count: int) -> pa.Table:
+    """New-vs-resolved (link only) and new-vs-new (dedupe) pairs from the saved model, no training.
+
+    Splink sees only the resolved records some blocking rule pairs with a new record, and term
+    frequencies computed over every record, so weights are those a full run's model gives.
+    """
     from splink import Linker
 
+    tf_cols = _tf_columns(model)
+    with engine.step("candidate resolved records and term frequencies"):
+        candidates = _candidates(store, model)
+        _tf_tables(store, tf_cols)
     api = engine.splink_api()
     with engine.step("splink register"):
         new = engine.splink_input(api, _NEW_FEATURES, "new_records")
-        old = engine.splink_input(api, PERSON_FEATURES, "resolved_records")
+        tfs = {c: engine.splink_input(api, f"lk_tf_{c}", f"tf_lookup_{c}") for c in tf_cols}
+        old = engine.splink_input(api, "lk_resolved_candidates", "resolved_records") if candidates else None
     keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
     parts = []
-    with engine.step("splink predict (new against resolved)"):
-        linker = Linker([new, old], {**model, "link_type": "link_only"}, log_level=logging.WARNING)
-        parts.append(engine.splink_to_arrow(linker.inference.predict(threshold_match_weight=min_weight)))
-    with engine.step("splink predict (new among themselves)"):
-        if new_count >= 2:
-            linker = Linker(new, {**model, "link_type": "dedupe_only"}, log_level=logging.WARNING)
+    if old is not None:
+        with engine.step("splink predict (new against resolved)"):
+            linker = Linker([new, old], {**model, "link_type": "link_only"}, log_level=logging.WARNING)
+            for c, tf in tfs.items():
+                linker.table_management.register_term_frequency_lookup(tf, c)
             parts.append(engine.splink_to_arrow(linker.inference.predict(threshold_match_weight=min_weight)))
+    if new_count >= 2:
+        with engine.step("splink predict (new among themselves)"):
+            linker = Linker(new, {**model, "link_type": "dedupe_only"}, log_level=logging.WARNING)
+            for c, tf in tfs.items():
+                linker.table_management.register_term_frequency_lookup(tf, c)
+            parts.append(engine.splink_to_arrow(linker.inference.predict(threshold_match_weight=min_weight)))
+    if not parts:
+        return pa.table({c: pa.array([], pa.string() if c.startswith("unique") else pa.float64()) for c in keep})
     cols = [c for c in parts[0].column_names if c in keep or c.startswith("mw_")]
     tables = [p.select(cols).cast(parts[0].select(cols).schema) for p in parts if all(c in p.column_names for c in cols)]
     return pa.concat_tables(tables)
@@ -232,7 +279,7 @@ def link_new(store: Store, source: str | None = None, review_band: float = 3.0,
             result.counts["new_records"] = n
             result.counts["threshold_weight"] = round(threshold, 4)
             if n:
-                pairs = _score(engine, model, min_weight=-2.0, new_count=n)
+                pairs = _score(engine, store, model, min_weight=-2.0, new_count=n)
                 with engine.step("cluster with existing entities"):
                     result.counts.update(_merge(store, pairs, threshold))
                 with engine.step("write entity tables"):
@@ -242,6 +289,7 @@ def link_new(store: Store, source: str | None = None, review_band: float = 3.0,
             result.counts["timings"] = {k: round(v, 2) for k, v in engine.timings.items()}
         finally:
             engine.close()
-            for t in ("lk_inc_pairs", "lk_inc_nodes", "lk_new_entities", "lk_inc_out"):
+            for t in ("lk_inc_pairs", "lk_inc_nodes", "lk_new_entities", "lk_inc_out", "lk_resolved_candidates",
+                      *(f"lk_tf_{c}" for c in _tf_columns(model))):
                 store.execute(f"DROP TABLE IF EXISTS {t}")
     return result
