@@ -217,3 +217,18 @@ def test_aggregate_cache_is_refreshed_when_a_stage_runs(dash_app: FastAPI) -> No
         result.counts["rows"] = 0
     with dash_app.state.db.reading() as store:
         assert cached_aggregate(store, "test-counter", compute) == first + 1
+
+
+def test_entity_page_shows_only_records_in_an_analysts_scope(dash_app: FastAPI) -> None:
+    with dash_app.state.db.reading() as store:
+        entity, sources = store.sql("""SELECT entity_id, list(DISTINCT source ORDER BY source) FROM entity_persons
+            GROUP BY 1 HAVING count(DISTINCT source) > 1 ORDER BY 1 LIMIT 1""")[0]
+        mine = store.sql("SELECT count(*) FROM entity_persons WHERE entity_id = ? AND source = ?",
+                         [entity, sources[0]])[0][0]
+    with dash_app.state.db.writing() as store:
+        add_user(store, "scoped", "analyst", PASSWORD, [sources[0]])
+    c, _ = client_as(dash_app, "scoped")
+    r = c.get(f"/dashboard/entities/{entity}", params={"purpose": "case review"})
+    assert r.status_code == 200
+    assert r.text.count('<section class="record">') == mine and "outside your scope" in r.text
+    assert all(f"<h2>{s}/" not in r.text for s in sources[1:])

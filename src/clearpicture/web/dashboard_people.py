@@ -100,23 +100,34 @@ def decide(request: Request, session: Annotated[Session, Depends(require_csrf)],
 
 @router.get("/dashboard/entities/{entity_id}")
 def entity(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep, entity_id: str) -> Response:
-    """Every record linked into one resolved person, each opened the audited way, with its evidence."""
-    need(session.actor, "read_person", "person")
+    """Every record linked into one resolved person, each opened the audited way, with its evidence.
+
+    An analyst whose scope covers some sources sees the records and evidence from those sources only;
+    the page says how many records it leaves out.
+    """
+    actor = session.actor
+    if not (allowed(actor, "read_person", Resource("person"))
+            or any(allowed(actor, "read_person", Resource("person", s)) for s in actor.sources)):
+        raise HTTPException(status_code=403, detail="not allowed for your role")
     if purpose is None:
         return render(request, "dash/purpose.html", {"what": f"person {entity_id}", "page": "groups"},
                       session=session)
     with db.reading() as store:
         keys = (store.sql("SELECT source, person_id FROM entity_persons WHERE entity_id = ? ORDER BY 1, 2",
                           [entity_id]) if store.has_table("entity_persons") else [])
-    if not keys:
-        raise HTTPException(status_code=404, detail="no such person")
-    records = [consult_person(request, session, db, str(s), str(p), purpose) for s, p in keys]
+    visible = [(str(s), str(p)) for s, p in keys if allowed(actor, "read_person", Resource("person", s, p))]
+    if not visible:
+        raise HTTPException(status_code=404, detail="no such person in your scope")
+    records = [consult_person(request, session, db, s, p, purpose) for s, p in visible]
     with db.reading() as store:
-        evidence = (store.dicts("""SELECT kind, entity_a, entity_b, role_a, role_b, source_a, record_a, source_b,
+        rows = (store.dicts("""SELECT kind, entity_a, entity_b, role_a, role_b, source_a, record_a, source_b,
                 record_b, via_type, via_id, at_a, grading, strength FROM edge_evidence
                 WHERE entity_a = ? OR entity_b = ? ORDER BY at_a NULLS LAST, kind LIMIT 500""", [entity_id, entity_id])
-                    if store.has_table("edge_evidence") else [])
+                if store.has_table("edge_evidence") else [])
         groups = (store.dicts("SELECT group_id, role, events, explanation FROM group_members WHERE entity_id = ?",
                               [entity_id]) if store.has_table("group_members") else [])
+    evidence = [e for e in rows if all(allowed(actor, "read_person", Resource("person", e[f"source_{x}"]))
+                                       for x in "ab")]
     return render(request, "dash/entity.html", {"entity_id": entity_id, "records": records, "evidence": evidence,
-                                                "groups": groups, "page": "groups"}, session=session)
+                                                "hidden": len(keys) - len(visible), "groups": groups,
+                                                "page": "groups"}, session=session)
