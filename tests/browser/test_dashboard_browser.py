@@ -125,6 +125,7 @@ def test_group_network_timeline_and_path(page: Page) -> None:
     page.click("#path-form button")
     expect(page.locator("#path-result")).to_contain_text("Path (")
     assert page.evaluate("window.cpDash.cy.nodes('.highlight').length") >= 2
+    page.evaluate("document.getElementById('network-section').scrollIntoView()")
     shot(page, "group")
     page.fill("#time-from", "2000-01-01")
     page.fill("#time-to", "2000-12-31")
