@@ -232,3 +232,12 @@ def test_entity_page_shows_only_records_in_an_analysts_scope(dash_app: FastAPI) 
     assert r.status_code == 200
     assert r.text.count('<section class="record">') == mine and "outside your scope" in r.text
     assert all(f"<h2>{s}/" not in r.text for s in sources[1:])
+
+
+def test_national_csv_download_is_refused_and_logged(dash_app: FastAPI) -> None:
+    c, _ = client_as(dash_app, "nat")
+    before = len(audit(dash_app, "disclosure"))
+    r = c.get("/dashboard/definitions", params={"format": "csv", "purpose": "national return"})
+    assert r.status_code == 403
+    logged = audit(dash_app, "disclosure")[before:]
+    assert len(logged) == 1 and not logged[0]["allowed"]
