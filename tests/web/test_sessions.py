@@ -143,3 +143,12 @@ def test_an_unexpected_error_still_carries_security_headers(app: FastAPI) -> Non
     r = TestClient(app, raise_server_exceptions=False).get("/boom-test")
     assert r.status_code == 500 and "secret detail" not in r.text
     assert r.headers["content-security-policy"] and r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_opaque_origin_is_accepted_only_when_fetch_metadata_says_same_origin(client: TestClient) -> None:
+    # Browsers send "Origin: null" for our own forms because every page says no-referrer.
+    own_form = client.post("/login", data={"username": "adm", "password": PASSWORD},
+                           headers={"origin": "null", "sec-fetch-site": "same-origin"})
+    assert own_form.status_code == 200
+    sandboxed = client.post("/login", data={"username": "adm", "password": PASSWORD}, headers={"origin": "null"})
+    assert sandboxed.status_code == 403

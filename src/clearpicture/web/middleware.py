@@ -56,6 +56,10 @@ def _is_cross_site(scope: Scope) -> bool:
     origin = _header(scope, b"origin")
     if origin is None:
         return False
+    if origin == "null":
+        # With "Referrer-Policy: no-referrer" browsers send "Origin: null" even for a form on our
+        # own page; only the browser's own Fetch Metadata can then vouch that it is same-origin.
+        return _header(scope, b"sec-fetch-site") != "same-origin"
     # Compare hosts, not schemes: behind a TLS proxy the app may see http while the browser says
     # https. The proxy must pass the Host header on unchanged (nginx: proxy_set_header Host $host).
     host = (_header(scope, b"host") or "").lower()
