@@ -76,7 +76,10 @@ def phone_fast_sql(expr: str, d: Dialect) -> str:
     digits = d.replace_all(expr, "[^0-9]", "")
     return (
         f"CASE WHEN {expr} IS NULL THEN NULL "
-        f"WHEN trim({expr}) LIKE '+%' AND {d.full_match(digits, '447[0-9]{9}')} THEN '+' || {digits} "
+        f"WHEN trim({expr}) LIKE '+%' AND instr(substr(trim({expr}), 2), '+') = 0 "
+        f"AND {d.full_match(digits, '447[0-9]{9}')} THEN '+' || {digits} "
+        # A '+' anywhere else makes the spelling unusual: leave it to phonenumbers.
+        f"WHEN instr({expr}, '+') > 0 THEN NULL "
         f"WHEN {d.full_match(digits, '07[0-9]{9}')} THEN '+44' || substr({digits}, 2) "
         f"WHEN {d.full_match(digits, '7[0-9]{9}')} THEN '+44' || {digits} END"
     )
