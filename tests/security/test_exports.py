@@ -28,6 +28,14 @@ NOW = datetime.now(UTC).replace(tzinfo=None)
 ANALYST = Actor("ana", "analyst", frozenset({"PF1"}), authenticated_at=NOW)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_password_check() -> None:
+    # Bulk export needs a password check within five minutes; import time can be older than that.
+    global ANALYST, NOW
+    NOW = datetime.now(UTC).replace(tzinfo=None)
+    ANALYST = Actor("ana", "analyst", frozenset({"PF1"}), authenticated_at=NOW)
+
+
 @pytest.mark.parametrize("text", ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\t=x", "\r=x", " =HYPERLINK(1)",
                                   "\uff1d1+1"])
 def test_safe_cell_neutralises_formula_starts(text: str) -> None:

@@ -15,11 +15,20 @@ from clearpicture.security.permissions import (
     sources_in_scope,
 )
 
+# Import time can be minutes before a test runs in a long suite: the re-authentication window is
+# five minutes, so the "recent" admin below is made fresh by the autouse fixture for every test.
 NOW = datetime.now(UTC).replace(tzinfo=None)
 ADMIN = Actor("a", "admin", authenticated_at=NOW)
 ANALYST = Actor("b", "analyst", frozenset({"PF1"}), authenticated_at=NOW)
 NATIONAL = Actor("c", "national", authenticated_at=NOW)
 PERSON_PF1 = Resource("person", "PF1", "x")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_password_check() -> None:
+    global ADMIN, NOW
+    NOW = datetime.now(UTC).replace(tzinfo=None)
+    ADMIN = Actor("a", "admin", authenticated_at=NOW)
 PERSON_LA1 = Resource("person", "LA1", "x")
 
 
