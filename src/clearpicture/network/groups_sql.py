@@ -51,8 +51,10 @@ def _child_victims(event: str, definitions: tuple[str, ...], use_definition_vict
 
 def _linked_child_victims(definitions: tuple[str, ...]) -> str:
     """Children who are victims under ``definitions`` (any agency's record of them) and whom an
-    event links to another entity: intelligence naming the child as victim and an adult as its
-    subject, or a referral about the child naming an adult as associate. Only group members
+    event links to another entity on its suspect side (intelligence naming the child as victim and
+    an adult as its subject). Being merely named beside a child (an associate on a report) is not
+    enough: it made a burglary crew member a "group" with a child he was never accused of harming
+    (small scenario, seed 7). Only group members
     (suspect-side entities) are ever joined to this, so a parent named on a referral is not made
     a suspect by it."""
     pick = "CASE WHEN ev.side_a = 'victim' THEN ev.{a} ELSE ev.{b} END"
@@ -66,7 +68,7 @@ def _linked_child_victims(definitions: tuple[str, ...]) -> str:
               JOIN entity_persons ep ON ep.source = d.source AND ep.person_id = d.person_id
               WHERE d.definition_id IN {_in(definitions)}) dv
           ON dv.entity_id = {pick.format(a="entity_a", b="entity_b")}
-        WHERE ev.kind IN ('victim_suspect', 'co_involved') AND (ev.side_a = 'victim' OR ev.side_b = 'victim')"""
+        WHERE ev.kind = 'victim_suspect' AND (ev.side_a = 'victim' OR ev.side_b = 'victim')"""
 
 
 def cse_offenders_sql(config: NetworkConfig, use_definition_victims: bool) -> str:
