@@ -209,10 +209,15 @@ def plot(results: list[dict[str, Any]], out: Path) -> None:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
     stages: dict[str, list[tuple[int, float, float]]] = {}
     for res in results:
+        seen_incremental = False
         for r in res["stages"]:
             if "error" in r:
                 continue
-            key = "link (incremental, one source)" if r["stage"].startswith("link (incremental") else r["stage"]
+            key = r["stage"]
+            if key.startswith("link (incremental"):  # the first (middle-sized) source only
+                if seen_incremental:
+                    continue
+                seen_incremental, key = True, "link (incremental, middle-sized source)"
             stages.setdefault(key, []).append((r["persons"], r["cpu_seconds"], r["peak_mb"]))
     for stage, pts in stages.items():
         merged: dict[int, tuple[float, float]] = {}
