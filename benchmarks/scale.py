@@ -248,15 +248,15 @@ def main() -> None:
                          "time ('auto' = the middle-sized source, 'smallest' = the smallest)")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks-scale.json")
     ap.add_argument("--no-plot", action="store_true")
-    ap.add_argument("--merge", nargs="*", type=Path, default=[],
+    ap.add_argument("--merge", nargs="*", type=Path, default=None,
                     help="only merge these result files (from runs in parallel) into --out and plot")
     args = ap.parse_args()
     previous: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
-    for f in args.merge:
+    for f in args.merge or []:
         previous.update(json.loads(f.read_text()))
-    if args.merge:
+    if args.merge is not None:  # merge (or, with no files, only re-plot): run nothing
         args.out.write_text(json.dumps(previous, indent=1, default=str))
-    for label in [] if args.merge else args.sizes:
+    for label in [] if args.merge is not None else args.sizes:
         t = time.perf_counter()
         previous[label] = bench_size(label, args.incremental_source)
         print(f"== {label} done in {time.perf_counter() - t:.0f} s", flush=True)
