@@ -234,7 +234,7 @@ def plot(results: list[dict[str, Any]], out: Path) -> None:
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
     ax1.legend(fontsize=7)
-    fig.suptitle("clearpicture growth curve (2-core shared machine; CPU time, not wall, is load-independent)",
+    fig.suptitle("clearpicture growth curve (2-core shared machine; compare CPU time, wall is inflated by load)",
                  fontsize=9)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
