@@ -15,10 +15,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .. import standard
+from ..configfile import parse_yaml
 from ..errors import ConfigError
 
 __all__ = [
@@ -174,12 +174,7 @@ def _loc(loc: tuple[Any, ...]) -> str:
 
 
 def _read_yaml(path: Path | str, text: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(top level)"
-        raise ConfigError(f"{path}: {where}: not valid YAML") from exc
+    return parse_yaml(text, path)
 
 
 def parse_definition(data: Any, path: Path | str) -> Definition:

@@ -14,10 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from .. import standard
+from ..configfile import read_yaml
 from ..errors import ConfigError, MissingColumnError
 
 __all__ = ["ColumnSpec", "Mapping", "TableMapping", "column_expressions_sql", "load_mapping"]
@@ -138,14 +138,7 @@ def _loc(err: Any) -> str:
 def load_mapping(path: str | Path) -> Mapping:
     """Load and validate a mapping file; a ConfigError lists every problem, each naming its key."""
     p = Path(path)
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read mapping ({exc})") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise ConfigError(f"{p}: {where}not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+    doc = read_yaml(p, "mapping")
     if not isinstance(doc, dict):
         raise ConfigError(f"{p}: a mapping must be a YAML mapping with keys name and tables")
     try:

@@ -11,9 +11,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..configfile import read_yaml
 from ..errors import ConfigError
 from .config import pydantic_problem
 
@@ -115,16 +115,7 @@ def default_checklist_path() -> Path:
 def load_checklist(path: str | Path | None = None) -> Checklist:
     """Read and validate a checklist YAML file (default: the shipped one)."""
     p = Path(path) if path is not None else default_checklist_path()
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read checklist ({exc.strerror or exc})") from exc
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{p}: not valid YAML{where}") from exc
+    doc = read_yaml(p, "checklist")
     if not isinstance(doc, dict):
         raise ConfigError(f"{p}: (top level): expected a mapping with keys version and checks")
     try:

@@ -14,9 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..configfile import read_yaml
 from ..errors import ConfigError
 
 __all__ = ["CATEGORIES", "Context", "Rule", "RulesFile", "default_rules_path", "load_rules"]
@@ -156,16 +156,7 @@ def load_rules(path: str | Path | None = None) -> RulesFile:
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str) -> RulesFile:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read rules file ({exc.strerror})") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "YAML"
-        raise ConfigError(f"{path}: {where}: not valid YAML") from exc
+    data = read_yaml(path, "rules file")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: (top level): expected a mapping of version, sources, categories, rules")
     try:

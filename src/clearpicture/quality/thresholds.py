@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..configfile import read_yaml
 from ..errors import ConfigError
 
 __all__ = ["Band", "Thresholds", "load_thresholds", "shipped_thresholds"]
@@ -104,15 +105,7 @@ def parse_thresholds(data: Any, path: str | Path, known_measures: set[str] | Non
 def load_thresholds(path: str | Path, known_measures: set[str] | None = None) -> Thresholds:
     """Load a thresholds file; one-line ConfigError naming the key on any problem."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read thresholds file ({exc.strerror})") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: (top level): not valid YAML") from exc
-    return parse_thresholds(data, p, known_measures)
+    return parse_thresholds(read_yaml(p, "thresholds file"), p, known_measures)
 
 
 def shipped_thresholds() -> Thresholds:
