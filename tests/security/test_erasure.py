@@ -92,7 +92,7 @@ def test_erasure_keeps_everyone_else(full_world: Store) -> None:
     assert s.sql("SELECT person_id FROM definition_victims") == [("LA1-C-2",)]
     assert s.sql("SELECT row_number FROM quarantine") == [(8,)]  # another id stays
     assert s.count("field_issues") == 0
-    assert s.sql("SELECT value FROM meta WHERE key = 'stale_after_erasure'") == [('["linkage", "network"]',)]
+    assert s.sql("SELECT value FROM meta WHERE key = 'stale_after_erasure'") == [('["link", "groups", "definitions", "language", "estimate", "investigations"]',)]
 
 
 def test_shared_records_keep_their_text_with_the_persons_details_masked(full_world: Store) -> None:

@@ -52,6 +52,16 @@ _IDENTIFYING = ("person_id", "forename", "middle_names", "surname", "aliases", "
                 "postcode")
 
 
+
+def _stages_from_linkage_on() -> list[str]:
+    """Stages whose results may hold the erased person's entity: linkage and everything after it,
+    by the names ``runs`` and the pipeline use, so a caller can re-run exactly these."""
+    from ..pipeline import STAGES
+
+    names = [name for name, _ in STAGES]
+    return list(dict.fromkeys(names[names.index("link"):]))
+
+
 @dataclass
 class ErasureResult:
     """What an erasure removed (counts only), whom to tell, and anything left behind."""
@@ -232,7 +242,7 @@ def erase_person(store: Store, actor: Actor, source: str, person_id: str, reason
             _erase_from_table(store, result.deleted, table, cols, source, ids, entities)
         result.masked = redact_text_columns(store, _tables(store), source, redact_keys, values)
         if entities:
-            result.stale_stages = ["linkage", "network"]
+            result.stale_stages = _stages_from_linkage_on()
             store.execute("INSERT OR REPLACE INTO meta VALUES ('stale_after_erasure', ?)",
                           [json.dumps(result.stale_stages)])
         result.residual = _sweep(store, _tables(store), source, person_id)
