@@ -36,32 +36,38 @@ def test_failed_stage_run_leaves_previous_state_and_no_run_row() -> None:
     assert row == {"stage": "test", "status": "ok", "parameters": '{"k": 1}', "counts": '{"n": 1}'}
 
 
-def _has_crypto() -> bool:
-    import duckdb
+def test_encryption_without_crypto_support_refuses_clearly(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No packaged extension and an empty home (DuckDB's own extension folder): DuckDB could then
+    # only write with its unsafe fallback, which the store must refuse rather than use.
+    import clearpicture.store as store_module
 
-    try:
-        duckdb.connect().execute("LOAD httpfs")
-    except duckdb.Error:
-        return False
-    return True
-
-
-def test_encryption_without_crypto_support_refuses_clearly(tmp_path: Path) -> None:
-    if _has_crypto():
-        pytest.skip("httpfs is installed here: the encrypted round trip is tested instead")
+    monkeypatch.setattr(store_module, "_packaged_extensions", lambda name: [])
+    monkeypatch.setenv("HOME", str(tmp_path))
     with pytest.raises(StoreError, match="needs DuckDB's httpfs extension"):
         Store(tmp_path / "secret.duckdb", key="k")
     assert not (tmp_path / "secret.duckdb").exists()  # nothing written unencrypted by mistake
 
 
 def test_encrypted_workspace_needs_its_key(tmp_path: Path) -> None:
-    if not _has_crypto():
-        pytest.skip("DuckDB's httpfs extension (OpenSSL) is not installed: cannot write encrypted files")
     path = tmp_path / "secret.duckdb"
     with Store(path, key="correct horse") as s:
-        s.execute("INSERT INTO raw_sources (source, name) VALUES ('A', 'Agency')")
-    assert b"Agency" not in path.read_bytes()
+        s.execute("INSERT INTO raw_sources (source, name) VALUES ('A', 'Agency Zebrafinch')")
+    assert b"Zebrafinch" not in path.read_bytes()
     with pytest.raises(StoreError):
         Store(path, key="wrong key")
+    with pytest.raises(StoreError):
+        Store(path)  # no key at all
     with Store(path, key="correct horse") as s:
         assert s.count("raw_sources") == 1
+
+
+def test_key_from_environment_encrypts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "env.duckdb"
+    monkeypatch.setenv("CLEARPICTURE_DB_KEY", "from the environment")
+    with Store(path) as s:
+        s.execute("INSERT INTO raw_sources (source, name) VALUES ('A', 'Agency Zebrafinch')")
+    assert b"Zebrafinch" not in path.read_bytes()
+    monkeypatch.delenv("CLEARPICTURE_DB_KEY")
+    with pytest.raises(StoreError):
+        Store(path)

@@ -252,16 +252,38 @@ def open_store(path: str | os.PathLike[str], **kwargs: Any) -> Store:
 def _load_crypto(con: duckdb.DuckDBPyConnection, path: str) -> None:
     """DuckDB writes encrypted files only with OpenSSL, which comes with its httpfs extension.
 
-    Without it DuckDB can only read encrypted files; we refuse rather than fall back to its
-    'unsafe' mode, because a workspace that claims to be encrypted must really be.
+    The extension ships as a Python package (``duckdb-extension-httpfs``, a dependency) so nothing is
+    downloaded at run time; it is loaded from that package's folder by path, and a DuckDB whose own
+    extension folder already holds httpfs works too. Without it DuckDB can only read encrypted files;
+    we refuse rather than fall back to its 'unsafe' mode, because a workspace that claims to be
+    encrypted must really be.
     """
-    try:
-        con.execute("LOAD httpfs")
-    except duckdb.Error as exc:
-        raise StoreError(
-            f"{path}: encryption at rest (CLEARPICTURE_DB_KEY) needs DuckDB's httpfs extension, which is "
-            "not installed here; install it (INSTALL httpfs) or unset CLEARPICTURE_DB_KEY"
-        ) from exc
+    for extension in [*_packaged_extensions("httpfs"), "httpfs"]:
+        try:
+            con.execute(f"LOAD '{extension}'" if extension != "httpfs" else "LOAD httpfs")
+            return
+        except duckdb.Error:
+            continue
+    raise StoreError(
+        f"{path}: encryption at rest (CLEARPICTURE_DB_KEY) needs DuckDB's httpfs extension for DuckDB "
+        f"{duckdb.__version__}, which is not installed here; install the package "
+        f"duckdb-extension-httpfs=={duckdb.__version__} or unset CLEARPICTURE_DB_KEY"
+    )
+
+
+def _packaged_extensions(name: str) -> list[str]:
+    """Paths of ``name`` built for this DuckDB inside the ``duckdb_extension_<name>`` package, if any."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(f"duckdb_extension_{name}")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    found: list[str] = []
+    for folder in spec.submodule_search_locations:
+        candidate = Path(folder) / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+        if candidate.is_file():
+            found.append(str(candidate).replace("'", "''"))
+    return found
 
 
 def _first_line(exc: BaseException) -> str:
