@@ -34,11 +34,13 @@ from .permissions import Actor
 
 __all__ = [
     "AUDIT_ACTIONS",
+    "Entry",
     "VerifyResult",
     "ensure_audit_tables",
     "escape_text",
     "person_ref",
     "record",
+    "record_many",
     "show",
     "verify",
 ]
@@ -122,6 +124,18 @@ def _row_hash(prev_hash: str, values: Sequence[Any]) -> str:
     return hashlib.sha256((prev_hash + "\n" + canonical).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One row to append with :func:`record_many` (the arguments of :func:`record`)."""
+
+    actor: Actor | str
+    action: str
+    what: str | Mapping[str, Any]
+    justification: str | None = None
+    recipient: str | None = None
+    allowed: bool = True
+
+
 def record(
     store: Store,
     actor: Actor | str,
@@ -138,23 +152,42 @@ def record(
     naturally without their identifiers landing in the log. Runs inside the caller's transaction
     when there is one (an ingest run logs its collection atomically with the load).
     """
-    if action not in AUDIT_ACTIONS:
-        raise InputError(f"audit: unknown action {action!r} (one of {', '.join(AUDIT_ACTIONS)})")
+    return record_many(store, [Entry(actor, action, what, justification, recipient, allowed)])[0]
+
+
+def record_many(store: Store, entries: Sequence[Entry]) -> list[int]:
+    """Append several rows in one transaction (one commit), chained in the order given.
+
+    Each row is exactly the row :func:`record` would have written for its entry; only the commit
+    is shared, which is what makes many concurrent page views cheap to log (the web app's group
+    commit). All rows are written or none.
+    """
+    for e in entries:
+        if e.action not in AUDIT_ACTIONS:
+            raise InputError(f"audit: unknown action {e.action!r} (one of {', '.join(AUDIT_ACTIONS)})")
+    if not entries:
+        return []
     ensure_audit_tables(store)
-    username, role = _actor_fields(actor)
     with store.transaction():
-        what_json = _pseudonymise_what(store, what)
         head = store.sql("SELECT seq, row_hash FROM audit_head")
-        seq, prev = (int(head[0][0]) + 1, str(head[0][1])) if head else (1, _GENESIS)
-        at = datetime.now(UTC).replace(tzinfo=None)
-        values = [seq, at, username, role, action, what_json, justification, recipient, bool(allowed)]
-        row_hash = _row_hash(prev, values)
-        store.execute(
-            "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [*values, prev, row_hash]
-        )
+        seq, prev = (int(head[0][0]), str(head[0][1])) if head else (0, _GENESIS)
+        rows: list[list[Any]] = []
+        for e in entries:
+            username, role = _actor_fields(e.actor)
+            seq += 1
+            at = datetime.now(UTC).replace(tzinfo=None)
+            values = [seq, at, username, role, e.action, _pseudonymise_what(store, e.what), e.justification,
+                      e.recipient, bool(e.allowed)]
+            row_hash = _row_hash(prev, values)
+            rows.append([*values, prev, row_hash])
+            prev = row_hash
+        if len(rows) == 1:
+            store.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows[0])
+        else:
+            store.con.executemany("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         store.execute("DELETE FROM audit_head")
-        store.execute("INSERT INTO audit_head VALUES (?, ?)", [seq, row_hash])
-    return seq
+        store.execute("INSERT INTO audit_head VALUES (?, ?)", [seq, prev])
+    return [int(r[0]) for r in rows]
 
 
 @dataclass

@@ -22,10 +22,11 @@ from ..security import Actor, Resource, allowed, audit
 from ..security.sessions import Session
 from ..store import Store
 from .auth import Problem
+from .dashboard_common import cached_aggregate, page_model
 from .db import Database
 from .deps import client_id, get_db, optional_session, require_session, session_cookie, stated_purpose
 
-__all__ = ["PersonRecord", "Summary", "consult_person", "person_record", "protected_summary", "router",
+__all__ = ["PersonRecord", "Summary", "cached_person_record", "consult_people", "consult_person", "person_record", "protected_summary", "router",
            "summary_figures", "summary_for"]
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -113,8 +114,8 @@ def summary(session: Annotated[Session, Depends(require_session)],
 
 
 def summary_for(actor: Actor, store: Store) -> Summary:
-    """The summary as ``actor`` may see it: true counts, or protected ones."""
-    figures = summary_figures(store)
+    """The summary as ``actor`` may see it: true counts, or protected ones (figures kept per data version)."""
+    figures: Summary = cached_aggregate(store, "summary", summary_figures)
     if allowed(actor, "read_true_counts", Resource("summary")):
         return figures
     return protected_summary(figures)
@@ -156,6 +157,18 @@ def person_record(store: Store, source: str, person_id: str, *, protected: bool)
                         protected_fields_shown=protected, links=links)
 
 
+def cached_person_record(db: Database, source: str, person_id: str, *, protected: bool) -> PersonRecord | None:
+    """:func:`person_record` from the app's page cache (recomputed after a stage run or an erasure).
+
+    Only for callers that have checked permission and log the view (``consult_person``).
+    """
+    with db.reading() as store:
+        found: PersonRecord | None = page_model(
+            store, ("person", source, person_id, protected),
+            lambda s: person_record(s, source, person_id, protected=protected))
+    return found
+
+
 def consult_person(request: Request, session: Session | None, db: Database, source: str, person_id: str,
                    purpose: str | None) -> PersonRecord:
     """Open one person record the audited way; every page or route showing a person uses this.
@@ -164,31 +177,48 @@ def consult_person(request: Request, session: Session | None, db: Database, sour
     without a purpose, 404 when absent. Each call writes exactly one consultation row, allowed or
     refused, with who, the keyed person reference and the purpose.
     """
+    return consult_people(request, session, db, [(source, person_id)], purpose)[0]
+
+
+def consult_people(request: Request, session: Session | None, db: Database, keys: list[tuple[str, str]],
+                   purpose: str | None) -> list[PersonRecord]:
+    """:func:`consult_person` for each of ``keys`` (one page showing several records).
+
+    Exactly one consultation row per record, allowed or refused, as ``consult_person`` writes; the
+    rows are committed together (one wait for the writer, not one per record) before anything is
+    returned. The first refusal or absence then answers for the whole request.
+    """
     actor = session.actor if session else None
-    what: dict[str, Any] = {"view": "person", "person": (source, person_id)}
-
-    def log(allowed_: bool, **extra: Any) -> None:
-        who: Actor | str = actor if actor is not None else f"anonymous@{client_id(request)}"
-        with db.writing() as store:
-            audit.record(store, who, "consultation", {**what, **extra}, justification=purpose,
-                         allowed=allowed_)
-
-    if actor is None:
-        log(False, refused="not signed in")
-        raise HTTPException(status_code=401, detail="sign in first")
-    if not allowed(actor, "read_person", Resource("person", source, person_id)):
-        log(False, refused="role or source scope")
-        raise HTTPException(status_code=403, detail="not allowed for your role or source scope")
-    if purpose is None:
-        log(False, refused="no purpose stated")
-        raise HTTPException(status_code=400, detail="state a purpose (?purpose= or X-Purpose header)")
-    protected = allowed(actor, "read_protected_fields", Resource("person", source, person_id))
-    with db.reading() as store:
-        record = person_record(store, source, person_id, protected=protected)
-    log(True, found=record is not None)
-    if record is None:
-        raise HTTPException(status_code=404, detail="no such person record")
-    return record
+    who: Actor | str = actor if actor is not None else f"anonymous@{client_id(request)}"
+    entries: list[audit.Entry] = []
+    records: list[PersonRecord] = []
+    error: HTTPException | None = None
+    for source, person_id in keys:
+        what: dict[str, Any] = {"view": "person", "person": (source, person_id)}
+        refused, status, detail = None, 0, ""
+        if actor is None:
+            refused, status, detail = "not signed in", 401, "sign in first"
+        elif not allowed(actor, "read_person", Resource("person", source, person_id)):
+            refused, status, detail = "role or source scope", 403, "not allowed for your role or source scope"
+        elif purpose is None:
+            refused, status, detail = "no purpose stated", 400, "state a purpose (?purpose= or X-Purpose header)"
+        if refused is not None or actor is None:
+            entries.append(audit.Entry(who, "consultation", {**what, "refused": refused}, justification=purpose,
+                                       allowed=False))
+            error = error or HTTPException(status_code=status, detail=detail)
+            continue
+        protected = allowed(actor, "read_protected_fields", Resource("person", source, person_id))
+        record = cached_person_record(db, source, person_id, protected=protected)
+        entries.append(audit.Entry(who, "consultation", {**what, "found": record is not None},
+                                   justification=purpose, allowed=True))
+        if record is None:
+            error = error or HTTPException(status_code=404, detail="no such person record")
+        else:
+            records.append(record)
+    db.audit_many(entries)
+    if error is not None:
+        raise error
+    return records
 
 
 @router.get(

@@ -9,7 +9,6 @@ It must not read personal data itself: person views go through ``api.consult_per
 from __future__ import annotations
 
 import tempfile
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,35 +23,31 @@ from ..security.exports import authorise_disclosure, write_csv
 from ..store import Store
 from .db import Database
 
-__all__ = ["cached_aggregate", "counts_for", "csv_download", "need"]
-
-_CACHE: dict[tuple[str, str], tuple[tuple[Any, ...], Any]] = {}
-_CACHE_LOCK = threading.Lock()
-
-
-def _data_version(store: Store) -> tuple[Any, ...]:
-    """Changes whenever a stage runs or a person is erased: the aggregates may then differ."""
-    erasures = ("(SELECT count(*) FROM audit_log WHERE action = 'erasure')" if store.has_table("audit_log")
-                else "0")
-    return tuple(store.sql(f"SELECT (SELECT count(*) FROM runs), (SELECT max(finished_at) FROM runs), {erasures}")[0])
-
+__all__ = ["cached_aggregate", "counts_for", "csv_download", "need", "page_model"]
 
 def cached_aggregate(store: Store, name: str, compute: Callable[[Store], Any]) -> Any:
-    """``compute(store)`` kept in memory until the data changes (aggregates only, never personal data).
+    """``compute(store)`` from the app's page cache until the data changes (a stage run or an erasure).
 
-    The overview's queries scan every case; with many users on one page they dominate latency, and
-    their answer only changes when a stage runs (new ``runs`` row) or an erasure is logged.
+    The overview's queries scan every case; with many users on one page they dominated latency,
+    and their answer only changes when a stage runs or an erasure is logged. A store that is not
+    one of the app's cursors (a script's own) just computes.
     """
-    version = _data_version(store)
-    key = (str(getattr(store, "path", "")), name)
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    value = compute(store)
-    with _CACHE_LOCK:
-        _CACHE[key] = (version, value)
-    return value
+    cached = getattr(store, "cached", None)
+    if cached is None:
+        return compute(store)
+    return cached(("aggregate", name), compute)
+
+
+def page_model(store: Store, key: tuple[Any, ...], compute: Callable[[Store], Any]) -> Any:
+    """A page's model (personal data included) from the page cache, by data version.
+
+    Callers must have checked permission and written the view's audit row (or be about to, before
+    responding): the cache only saves recomputing, it never decides what may be shown.
+    """
+    cached = getattr(store, "cached", None)
+    if cached is None:
+        return compute(store)
+    return cached(("page", *key), compute)
 
 
 def need(actor: Actor, action: str, kind: str = "dashboard", source: str | None = None,

@@ -22,10 +22,10 @@ from ..network import groups_document
 from ..security import Actor, Resource, allowed, audit
 from ..security.sessions import Session
 from ..store import Store
-from .dashboard_common import counts_for, csv_download, need
+from .dashboard_common import counts_for, csv_download, need, page_model
 from .db import Database
 from .deps import get_db, require_session, stated_purpose
-from .templating import render
+from .templating import render, render_fragment
 
 __all__ = ["router"]
 
@@ -66,10 +66,9 @@ def _consult_group(request: Request, session: Session, db: Database, group_id: s
     refused = None if ok else "role or source scope"
     if ok and purpose is None:
         refused = "no purpose stated"
-    with db.writing() as store:
-        audit.record(store, actor, "consultation", {"view": view, "group_id": group_id,
-                                                    **({"refused": refused} if refused else {})},
-                     justification=purpose, allowed=refused is None)
+    db.audit(audit.Entry(actor, "consultation", {"view": view, "group_id": group_id,
+                                                 **({"refused": refused} if refused else {})},
+                         justification=purpose, allowed=refused is None))
     if refused == "no purpose stated":
         raise HTTPException(status_code=400, detail="state a purpose (?purpose=) to open a group")
     if refused:
@@ -163,6 +162,28 @@ def timeline(store: Store, group_id: str) -> list[dict[str, Any]]:
         FROM group_events WHERE group_id = ? ORDER BY occurred_at NULLS LAST, source, event_id""", [group_id])
 
 
+def group_model(store: Store, group_id: str) -> dict[str, Any]:
+    """Everything the group's pages show: evidence document, timeline, network, centrality.
+
+    Computed once per data version and group (``page_model``); a view is still checked and logged
+    by the route each time.
+    """
+    doc = _document(store, group_id)
+    g = network_of(doc)
+    model = {"group": doc, "events": timeline(store, group_id), "graph": g, "centrality": centrality(g),
+             "elements": elements(g), "people": sorted(n for n, d in g.nodes(data=True) if d["kind"] == "person")}
+    # The long tables are the same for every viewer allowed to open the group, so they are
+    # rendered (autoescaped) once here rather than on every view.
+    model["tables"] = render_fragment("dash/_group_tables.html", model)
+    return model
+
+
+def _model(db: Database, group_id: str) -> dict[str, Any]:
+    with db.reading() as store:
+        model: dict[str, Any] = page_model(store, ("group", group_id), lambda s: group_model(s, group_id))
+    return model
+
+
 @router.get("/dashboard/groups/{group_id}")
 def group_page(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep,
                group_id: str) -> Response:
@@ -172,24 +193,19 @@ def group_page(request: Request, session: SessionDep, db: DbDep, purpose: Purpos
         return render(request, "dash/purpose.html", {"what": f"group {group_id}", "page": "groups"},
                       session=session)
     _consult_group(request, session, db, group_id, purpose, "group")
-    with db.reading() as store:
-        doc = _document(store, group_id)
-        events = timeline(store, group_id)
-    g = network_of(doc)
+    m = _model(db, group_id)
     return render(request, "dash/group.html", {
-        "group": doc, "summary": doc["summary"], "events": events, "centrality": centrality(g),
-        "purpose": purpose, "people": sorted(n for n, d in g.nodes(data=True) if d["kind"] == "person"),
-        "page": "groups"}, session=session)
+        "group": m["group"], "summary": m["group"]["summary"], "tables": m["tables"], "purpose": purpose,
+        "people": m["people"], "page": "groups"},
+        session=session)
 
 
 @router.get("/dashboard/groups/{group_id}/network.json")
 def group_network(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep,
                   group_id: str) -> JSONResponse:
     _consult_group(request, session, db, group_id, purpose, "group_network")
-    with db.reading() as store:
-        doc = _document(store, group_id)
-    g = network_of(doc)
-    return JSONResponse({"elements": elements(g), "centrality": centrality(g)})
+    m = _model(db, group_id)
+    return JSONResponse({"elements": m["elements"], "centrality": m["centrality"]})
 
 
 @router.get("/dashboard/groups/{group_id}/path.json")
@@ -197,9 +213,7 @@ def group_path(request: Request, session: SessionDep, db: DbDep, purpose: Purpos
                a: Annotated[str, Query(max_length=200)], b: Annotated[str, Query(max_length=200)]) -> JSONResponse:
     """The shortest chain of evidence between two entities of the group (server-side, networkx)."""
     _consult_group(request, session, db, group_id, purpose, "group_path")
-    with db.reading() as store:
-        doc = _document(store, group_id)
-    g = network_of(doc)
+    g: nx.Graph = _model(db, group_id)["graph"]  # shared: only read here
     if a not in g or b not in g:
         raise HTTPException(status_code=404, detail="both entities must be in this group's network")
     try:

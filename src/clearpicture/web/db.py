@@ -6,7 +6,12 @@ writer, guarded by a lock (audit rows, sessions, review decisions all go through
 and each read gets its own cursor on the same database (:meth:`Database.reading`), so reads run in
 the thread pool, off the event loop, without waiting for each other.
 
-This module must not decide permissions or write audit rows itself; routes do that through
+Audit rows go through :meth:`Database.audit`, a group commit: a request's row is appended (and
+committed) before the call returns, but rows of requests arriving together share one transaction,
+so twenty users opening pages at once pay for one commit, not twenty queued behind the writer.
+The hash chain is the same as row-by-row :func:`~clearpicture.security.audit.record`.
+
+This module must not decide permissions or choose what to log; routes do that through
 :mod:`clearpicture.security`.
 """
 
@@ -14,15 +19,20 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from ..security.audit import ensure_audit_tables
+from ..errors import InputError
+from ..security.audit import AUDIT_ACTIONS, Entry, ensure_audit_tables, record_many
 from ..security.users import ensure_user_tables
 from ..store import Store, open_store
+from .pagecache import DataVersion, PageCache
 
 __all__ = ["Database"]
+
+T = TypeVar("T")
 
 
 class _CursorStore(Store):
@@ -32,10 +42,42 @@ class _CursorStore(Store):
     connection; it neither opens a file nor migrates.
     """
 
-    def __init__(self, parent: Store, con: Any) -> None:
+    def __init__(self, parent: Store, con: Any, db: Database) -> None:
         self.__dict__.update(parent.__dict__)
         self.con = con
         self._depth = 0
+        self._db = db
+        self._version: tuple[Any, ...] | None = None
+
+    def has_table(self, name: str) -> bool:
+        """Asked of the catalog once per table and data version (tables appear, never go, between runs)."""
+        return self._db._has_table(self, name)
+
+    def data_version(self) -> tuple[Any, ...]:
+        """The workspace's data version, read once per cursor (see :class:`~.pagecache.DataVersion`)."""
+        if self._version is None:
+            self._version = self._db.data_version(self)
+        return self._version
+
+    def cached(self, key: Hashable, compute: Callable[[Store], T]) -> T:
+        """``compute(self)`` from the app's page cache, recomputed when the data version changes."""
+        return self._db.pages.get(self.data_version(), key, lambda: compute(self))
+
+
+@dataclass
+class _Pending:
+    entry: Entry
+    done: bool = False
+    seq: int = 0
+    error: BaseException | None = None
+
+
+@dataclass
+class _AuditQueue:
+    cond: threading.Condition = field(default_factory=threading.Condition)
+    pending: list[_Pending] = field(default_factory=list)
+    flushing: bool = False
+    batches: int = 0  # commits made (tests compare it with rows written)
 
 
 class Database:
@@ -49,15 +91,40 @@ class Database:
         catalog, schema = self.store.con.execute("SELECT current_database(), current_schema()").fetchall()[0]
         self._use = f'USE "{str(catalog).replace(chr(34), chr(34) * 2)}"."{str(schema).replace(chr(34), chr(34) * 2)}"'
 
+        self._audit = _AuditQueue()
+        self.versions = DataVersion()
+        self.pages = PageCache()
+        self._tables_version: tuple[Any, ...] | None = None
+        self._known_tables: set[str] = set()
+        self._writes = 0  # bumped after each writing() block: the data may have changed
+        self._version_at: tuple[int, tuple[Any, ...]] | None = None
         with self.writing() as store:
             ensure_user_tables(store)
             ensure_audit_tables(store)
 
     @contextmanager
     def writing(self) -> Iterator[Store]:
-        """The single writer, held by one thread at a time."""
+        """The single writer, held by one thread at a time.
+
+        Every write of the app goes through here (or :meth:`audit_many`): the workspace file is
+        locked to this process, so after a writing block the data version is read again, and
+        while nothing was written it is known without a query.
+        """
         with self._lock:
-            yield self.store
+            try:
+                yield self.store
+            finally:
+                self._writes += 1
+
+    def data_version(self, store: Store) -> tuple[Any, ...]:
+        """The data version (see :class:`~.pagecache.DataVersion`), queried again only after a write."""
+        writes, known = self._writes, self._version_at
+        if known is not None and known[0] == writes:
+            return known[1]
+        version = self.versions.read(store.sql, self._has_table(store, "audit_log"))
+        self._version_at = (writes, version)
+        self._seen_version(version)
+        return version
 
     @contextmanager
     def reading(self) -> Iterator[Store]:
@@ -66,10 +133,80 @@ class Database:
             cursor = self.store.con.cursor()
         try:
             cursor.execute(self._use)
-            yield _CursorStore(self.store, cursor)
+            yield _CursorStore(self.store, cursor, self)
         finally:
             cursor.close()
 
+    def audit(self, entry: Entry) -> int:
+        """Append ``entry`` to the audit log; returns its sequence number once committed."""
+        return self.audit_many([entry])[0]
+
+    def audit_many(self, entries: list[Entry]) -> list[int]:
+        """Append ``entries`` (in order, in the same commit); returns their sequence numbers.
+
+        The first caller to find no flush under way becomes the leader: it takes every row queued
+        so far and writes them with one ``record_many`` through the writer; the others wait for
+        that commit, or lead the next one. A failed commit raises in every request whose rows were
+        in it, so no page is served without its rows.
+        """
+        for entry in entries:
+            if entry.action not in AUDIT_ACTIONS:  # refused here, so one bad row cannot fail a batch
+                raise InputError(f"audit: unknown action {entry.action!r}")
+        q = self._audit
+        mine = [_Pending(entry) for entry in entries]
+        if not mine:
+            return []
+        with q.cond:
+            q.pending.extend(mine)
+            while not mine[-1].done and q.flushing:
+                q.cond.wait()
+            if mine[-1].done:
+                return [self._result(p) for p in mine]
+            q.flushing = True
+            batch, q.pending = q.pending, []
+        try:
+            with self._lock:
+                seqs = record_many(self.store, [p.entry for p in batch])
+                # Consultation rows change no page; an erasure row (never written this way by the
+                # app today) would, so it counts as a write like any other.
+                if any(p.entry.action == "erasure" for p in batch):
+                    self._writes += 1
+            for p, seq in zip(batch, seqs, strict=True):
+                p.seq = seq
+        except BaseException as exc:
+            for p in batch:
+                p.error = exc
+        finally:
+            with q.cond:
+                for p in batch:
+                    p.done = True
+                q.flushing = False
+                q.batches += 1
+                q.cond.notify_all()
+        return [self._result(p) for p in mine]
+
+    @staticmethod
+    def _result(p: _Pending) -> int:
+        if p.error is not None:
+            raise p.error
+        return p.seq
+
+    def _has_table(self, store: Store, name: str) -> bool:
+        """Tables known to exist are remembered until the data version changes; absent ones are
+        asked again each time (a stage may create them at any moment)."""
+        if name in self._known_tables:
+            return True
+        found = Store.has_table(store, name)
+        if found:
+            self._known_tables.add(name)
+        return found
+
+    def _seen_version(self, version: tuple[Any, ...]) -> None:
+        if version != self._tables_version:
+            self._tables_version = version
+            self._known_tables = set()
+
     def close(self) -> None:
+        self.pages.clear()
         with self._lock:
             self.store.close()

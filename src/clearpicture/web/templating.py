@@ -12,13 +12,30 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from ..security.sessions import Session
 
-__all__ = ["TEMPLATES", "render"]
+__all__ = ["TEMPLATES", "render", "render_fragment"]
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.autoescape = True
+# Templates ship with the package and do not change while the app runs: no stat() per render.
+TEMPLATES.env.auto_reload = False
+
+
+@pass_context
+def static_url(context: Context, path: str) -> str:
+    """The address of a file under ``/static`` (what ``url_for('static', path=...).path`` gives,
+    without matching the request against every route on each use)."""
+    request = context.get("request")
+    root = str(request.scope.get("root_path", "")) if request is not None else ""
+    return f"{root}/static/{path}"
+
+
+TEMPLATES.env.globals["static_url"] = static_url
 
 
 def render(
@@ -37,3 +54,11 @@ def render(
     ctx.update(context or {})
     response: HTMLResponse = TEMPLATES.TemplateResponse(request, name, ctx, status_code=status_code)
     return response
+
+
+def render_fragment(name: str, context: dict[str, Any]) -> Markup:
+    """A partial rendered on its own (autoescaped) for a page model kept in the page cache.
+
+    It gets no request, actor or CSRF token: a fragment must hold nothing that differs by viewer.
+    """
+    return Markup(TEMPLATES.env.get_template(name).render(context))
