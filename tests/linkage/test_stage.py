@@ -89,7 +89,7 @@ def test_explain_pair_shows_each_comparison_with_its_weight(linked: Path) -> Non
         why = linkage.explain_pair(store, (sr, pr), (sl, pl))
     assert why["scored"] and why["same_entity"] and why["match_weight"] == pytest.approx(weight)
     assert {c["comparison"] for c in why["comparisons"]} == {"forename", "surname", "other_names", "dob",
-                                                              "postcode", "phone"}
+                                                              "postcode", "phone", "address", "identifier"}
     assert all(c["level"] for c in why["comparisons"])
     assert "ethnicity" not in str(why) and "sex" not in {c["comparison"] for c in why["comparisons"]}
 

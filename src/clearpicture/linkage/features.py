@@ -3,7 +3,10 @@
 The bulk of normalisation (case, accents, punctuation, postcodes, dates of birth, the common phone
 formats, registration marks) is SQL, so it runs at millions of rows on DuckDB or Spark. What SQL
 cannot do well (name variant groups, phonetic keys, unusual phone numbers, e-mail and handles) is
-computed in Python once per *distinct* value and joined back as a lookup table. Raw values are never
+computed in Python once per *distinct* value and joined back as a lookup table. What the standard
+keeps outside the person record is gathered per person from ``raw_links``: the address of a place the
+person is ``resident`` at, and identity numbers (objects of kind ``other`` the person is ``owner``
+of, e.g. a national insurance or social-security number). Raw values are never
 changed: outputs are new tables (``entity_person_features``, ``entity_object_features``,
 ``entity_location_features``). Builders named ``*_sql`` are pure: values and a dialect in, text out.
 Ethnicity, nationality and sex are never read here.
@@ -38,11 +41,18 @@ __all__ = [
     "clean_name_sql",
     "dob_sql",
     "person_clean_sql",
+    "person_links_sql",
     "phone_fast_sql",
     "postcode_sql",
 ]
 
 PERSON_FEATURES = "entity_person_features"
+#: The store tables (and columns) :func:`person_links_sql` reads.
+PERSON_LINK_INPUTS: dict[str, tuple[str, ...]] = {
+    "raw_links": ("source", "from_type", "from_id", "to_type", "to_id", "role"),
+    "raw_locations": ("source", "location_id", "address"),
+    "raw_objects": ("source", "object_id", "kind", "value"),
+}
 _POSTCODE_PATTERN = "[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}"
 
 
@@ -111,6 +121,59 @@ def person_clean_sql(d: Dialect) -> str:
     FROM raw_persons"""
 
 
+def _sorted_distinct_of_lists(expr: str, d: Dialect) -> str:
+    """Aggregate: every element of the ``expr`` lists in the group, once each, sorted (deterministic)."""
+    if d.name == "spark":
+        return f"array_sort(array_distinct(flatten(collect_list({expr}))))"
+    return f"list_sort(list_distinct(flatten(list({expr}))))"
+
+
+def _sorted_distinct(expr: str, d: Dialect) -> str:
+    """Aggregate: the non-null values of ``expr`` in the group, once each, sorted."""
+    if d.name == "spark":
+        return f"array_sort(collect_set({expr}))"
+    return f"list_sort(list_distinct(list({expr})))"
+
+
+def address_clean_sql(expr: str, d: Dialect) -> str:
+    """An address line as lower-case words and numbers separated by single spaces (NULL if empty)."""
+    return f"nullif(trim({d.replace_all(f'lower({expr})', '[^a-z0-9]+', ' ')}), '')"
+
+
+def person_links_sql(d: Dialect) -> str:
+    """Per person record: home address and identity numbers, from the records linked to it.
+
+    Home: every place the person is ``resident`` at (its address line, cleaned; the first in sort
+    order is compared whole, the words of all of them as a set). Identity numbers: every object of
+    kind ``other`` the person is ``owner`` of, as upper-case letters and digits. Vehicles, phones and
+    handles are not identity: households and groups share them.
+    """
+    addr = address_clean_sql("loc.address", d)
+    ident = f"nullif({d.replace_all('upper(o.value)', '[^A-Z0-9]', '')}, '')"
+    return f"""
+    WITH homes AS (
+        SELECT k.source, k.from_id AS person_id, {addr} AS address
+        FROM raw_links k JOIN raw_locations loc ON loc.source = k.source AND loc.location_id = k.to_id
+        WHERE k.from_type = 'person' AND k.to_type = 'location' AND k.role = 'resident'),
+    ids AS (
+        SELECT k.source, k.from_id AS person_id, {ident} AS identifier
+        FROM raw_links k JOIN raw_objects o ON o.source = k.source AND o.object_id = k.to_id
+        WHERE k.from_type = 'person' AND k.to_type = 'object' AND k.role = 'owner' AND o.kind = 'other'),
+    h AS (
+        SELECT source, person_id, min(address) AS home_address,
+            {_sorted_distinct_of_lists(d.split('address', ' '), d)} AS address_words
+        FROM homes WHERE address IS NOT NULL GROUP BY source, person_id),
+    i AS (
+        SELECT source, person_id, min(identifier) AS identifier,
+            {_sorted_distinct('identifier', d)} AS identifiers
+        FROM ids WHERE identifier IS NOT NULL GROUP BY source, person_id)
+    SELECT coalesce(h.source, i.source) || '|' || coalesce(h.person_id, i.person_id) AS unique_id,
+        h.home_address, h.address_words,
+        nullif(regexp_extract(h.home_address, '([0-9]+)', 1), '') AS address_number,
+        i.identifier, i.identifiers
+    FROM h FULL OUTER JOIN i ON h.source = i.source AND h.person_id = i.person_id"""
+
+
 def person_features_sql(d: Dialect) -> str:
     """Step 2: join the per-distinct-value lookups and derive the compared forms."""
     swapped_ok = "(substr(c.dob, 9, 2) <= '12' AND substr(c.dob, 9, 2) <> substr(c.dob, 6, 2))"
@@ -132,12 +195,14 @@ def person_features_sql(d: Dialect) -> str:
         c.postcode,
         CASE WHEN c.postcode LIKE '% %' THEN substr(c.postcode, 1, length(c.postcode) - 2) END AS pc_sector,
         CASE WHEN c.postcode LIKE '% %' THEN substr(c.postcode, 1, length(c.postcode) - 4) END AS pc_outward,
-        coalesce(c.phone_fast, p.e164) AS phone
+        coalesce(c.phone_fast, p.e164) AS phone,
+        k.home_address, k.address_words, k.address_number, k.identifier, k.identifiers
     FROM lk_person_clean c
     LEFT JOIN lk_forename f ON f.forename_clean = c.forename_clean
     LEFT JOIN lk_surname s ON s.surname_clean = c.surname_clean
     LEFT JOIN lk_aliases a ON a.aliases = c.aliases
-    LEFT JOIN lk_phone p ON p.raw = c.phone_raw AND c.phone_fast IS NULL"""
+    LEFT JOIN lk_phone p ON p.raw = c.phone_raw AND c.phone_fast IS NULL
+    LEFT JOIN lk_person_links k ON k.unique_id = c.unique_id"""
 
 
 def _str_list(values: list[list[str] | None]) -> pa.Array:
@@ -196,9 +261,10 @@ def _distinct(engine: Engine, column: str, table: str, where: str = "") -> list[
 def build_person_features(engine: Engine) -> int:
     """Write ``entity_person_features`` (one row per person record) through ``engine``; return rows."""
     d = engine.dialect
-    engine.run_steps([("lk_person_clean", person_clean_sql(d))],
+    engine.run_steps([("lk_person_clean", person_clean_sql(d)), ("lk_person_links", person_links_sql(d))],
                      inputs={"raw_persons": ("source", "person_id", "forename", "surname", "aliases",
-                                             "date_of_birth", "date_of_birth_raw", "postcode", "phone")})
+                                             "date_of_birth", "date_of_birth_raw", "postcode", "phone"),
+                             **PERSON_LINK_INPUTS})
     with engine.step("name lookups (python, per distinct value)"):
         engine.load_arrow("lk_forename", forename_lookup(_distinct(engine, "forename_clean", "lk_person_clean")))
         engine.load_arrow("lk_surname", surname_lookup(_distinct(engine, "surname_clean", "lk_person_clean")))

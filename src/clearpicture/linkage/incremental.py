@@ -40,6 +40,7 @@ from .features import (
     forename_lookup,
     person_clean_sql,
     person_features_sql,
+    person_links_sql,
     phone_lookup,
     surname_lookup,
 )
@@ -109,7 +110,7 @@ def _build_new_features(engine: DuckDBEngine, store: Store, source: str | None) 
     engine._scratch.append(_NEW_RAW)
     d = engine.dialect
     clean = person_clean_sql(d).replace("FROM raw_persons", f"FROM {_NEW_RAW}")
-    engine.run_steps([("lk_person_clean", clean)])
+    engine.run_steps([("lk_person_clean", clean), ("lk_person_links", person_links_sql(d))])
 
     def distinct(col: str, where: str = "") -> list[str]:
         rows = engine.fetch(f"SELECT DISTINCT {col} FROM lk_person_clean WHERE {col} IS NOT NULL {where}")

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 #: Output column names of the comparisons (``mw_<name>``/``gamma_<name>`` in predictions).
-COMPARISON_NAMES = ("forename", "surname", "other_names", "dob", "postcode", "phone")
+COMPARISON_NAMES = ("forename", "surname", "other_names", "dob", "postcode", "phone", "address", "identifier")
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,24 @@ def comparisons() -> list[Any]:
         cll.ExactMatchLevel("phone", term_frequency_adjustments=True),
         cll.ElseLevel(),
     ])
-    return [forename, surname, other_names, dob, postcode, phone]
+    # Home address and identity numbers come from records linked to the person (features.person_links_sql).
+    address = cl.CustomComparison(output_column_name="address", comparison_levels=[
+        cll.NullLevel("home_address"),
+        cll.ExactMatchLevel("home_address").configure(label_for_charts="same home address"),
+        cll.LevenshteinLevel("home_address", 3).configure(label_for_charts="home address within 3 edits"),
+        cll.And(cll.ExactMatchLevel("address_number"), cll.ArrayIntersectLevel("address_words", 3)).configure(
+            label_for_charts="same house number, three words in common"),
+        cll.ArrayIntersectLevel("address_words", 3).configure(label_for_charts="three words in common"),
+        cll.ElseLevel(),
+    ])
+    identifier = cl.CustomComparison(output_column_name="identifier", comparison_levels=[
+        cll.NullLevel("identifiers"),
+        cll.ArrayIntersectLevel("identifiers", 1).configure(label_for_charts="a shared identity number"),
+        cll.LevenshteinLevel("identifier", 1).configure(label_for_charts="identity number within 1 edit"),
+        cll.LevenshteinLevel("identifier", 2).configure(label_for_charts="identity number within 2 edits"),
+        cll.ElseLevel(),
+    ])
+    return [forename, surname, other_names, dob, postcode, phone, address, identifier]
 
 
 def blocking_rules() -> list[Any]:
@@ -128,6 +145,9 @@ def blocking_rules() -> list[Any]:
         block_on("surname_phon", "dob_md"),
         block_on("forename_phon", "postcode"),
         block_on("phone"),
+        block_on("identifier"),
+        block_on("home_address"),
+        block_on("address_number", "postcode"),
         "l.forename = r.surname AND l.surname = r.forename",
         "l.dob_swapped = r.dob AND l.surname_phon = r.surname_phon",
     ]
