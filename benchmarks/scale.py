@@ -4,8 +4,10 @@
                                [--no-plot] [--out docs/benchmarks-scale.json]
 
 Inputs: 100k = the ``medium`` scenario (seed 1), 1M = ``large`` seed 1 (cached in bench-data/),
-10M = ``national`` seed 1, 3M = the ``national`` package cut to its first sources (all tables
-filtered by ``source``, so every record's events and links stay with it). Each stage (ingest, then
+10M = ``national`` seed 1, 3M = the ``national`` package cut to a set of whole sources holding at
+least 3M person records (sources taken in a fixed pseudo-random order of their codes, so forces,
+social care, health and charities are all represented; every table filtered by ``source``, so each
+record's events and links stay with it). Each stage (ingest, then
 every entry of ``clearpicture.pipeline.STAGES`` in order, then the profile report) runs in a fresh
 child process on one workspace file, so each figure is that stage's alone: wall time, CPU time
 (user + system of the child, all DuckDB threads included; on a shared machine CPU time is the
@@ -34,7 +36,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import DATA, ROOT, scenario  # noqa: E402
 
-SIZES = {"100k": ("medium", None), "1m": ("large", None), "3m": ("national", 9), "10m": ("national", None)}
+# (scenario, None for the whole package or the number of person records to cut it down to)
+SIZES = {"100k": ("medium", None), "1m": ("large", None), "3m": ("national", 3_000_000), "10m": ("national", None)}
 
 CHILD = r"""
 import json, resource, sys, time
@@ -87,8 +90,12 @@ def machine_limits() -> tuple[str, int]:
     return f"{max(1, avail_kb // 2 // 1024 // 1024)}GB", os.cpu_count() or 1
 
 
-def cut_by_source(package: Path, keep: int, out: Path) -> Path:
-    """A copy of ``package`` with only its first ``keep`` sources (every table filtered by source)."""
+def cut_by_source(package: Path, records: int, out: Path) -> Path:
+    """A copy of ``package`` keeping whole sources until at least ``records`` person records are in.
+
+    Sources are taken in the order of the MD5 of their codes: fixed, and mixed across agency kinds
+    (alphabetical order would keep police forces only, since their codes sort first).
+    """
     if (out / "datapackage.json").exists():
         return out
     import duckdb
@@ -98,11 +105,17 @@ def cut_by_source(package: Path, keep: int, out: Path) -> Path:
     con = duckdb.connect()
     files = [p for p in package.iterdir() if p.suffix in (".csv", ".parquet")]
     persons = next(p for p in files if p.stem == "persons")
-    reader = "read_parquet" if persons.suffix == ".parquet" else "read_csv"
-    sources = [r[0] for r in con.execute(
-        f"SELECT DISTINCT source FROM {reader}('{persons}', all_varchar=true) ORDER BY 1"
-        if reader == "read_csv" else f"SELECT DISTINCT source FROM {reader}('{persons}') ORDER BY 1").fetchall()]
-    chosen = ", ".join("'" + s.replace("'", "''") + "'" for s in sources[:keep])
+    src = (f"read_csv('{persons}', all_varchar=true)" if persons.suffix == ".csv"
+           else f"read_parquet('{persons}')")
+    counts = con.execute(f"SELECT source, count(*) FROM {src} GROUP BY 1 ORDER BY md5(source)").fetchall()
+    kept: list[str] = []
+    total = 0
+    for source, n in counts:
+        if total >= records:
+            break
+        kept.append(str(source))
+        total += int(n)
+    chosen = ", ".join("'" + s.replace("'", "''") + "'" for s in kept)
     for f in files:
         src = f"read_csv('{f}', all_varchar=true)" if f.suffix == ".csv" else f"read_parquet('{f}')"
         fmt = "(HEADER)" if f.suffix == ".csv" else "(FORMAT parquet)"
@@ -133,7 +146,7 @@ def bench_size(label: str, incremental_source: list[str]) -> dict[str, Any]:
     name, keep = SIZES[label]
     data = scenario(name, 1)
     if keep is not None:
-        data = cut_by_source(data, keep, DATA / f"{name}-1-first{keep}")
+        data = cut_by_source(data, keep, DATA / f"{name}-1-cut{keep}")
     mem, cores = machine_limits()
     work = DATA / f"scale-{label}"
     shutil.rmtree(work, ignore_errors=True)
