@@ -141,3 +141,34 @@ def test_a_failed_commit_fails_every_request_in_it_and_writes_nothing(world_app:
     assert db.audit(audit.Entry("tester", "consultation", {"view": "y"})) > 0
     with db.reading() as store:  # nothing from the failed commits; then "y"
         assert store.sql("SELECT what FROM audit_log WHERE seq > ?", [before]) == [('{"view": "y"}',)]
+
+
+def test_a_session_is_read_again_after_any_write_and_not_past_its_timeout(world_app: FastAPI,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from clearpicture.security.sessions import SessionPolicy
+
+    loads: list[str] = []
+    real = db_module.load_session
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        loads.append("x")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(db_module, "load_session", counting)
+    c = signed_in(world_app)
+    token = c.cookies["cp_session"]
+    db, policy = world_app.state.db, SessionPolicy()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    first = db.session(token, policy, now)
+    assert first is not None and db.session(token, policy, now) is first and len(loads) == 1
+    with db.writing():  # any write (here: none at all) makes the next request read it again
+        pass
+    assert db.session(token, policy, now) is not None and len(loads) == 2
+    assert first.expires_at is not None
+    assert db.session(token, policy, first.expires_at + timedelta(seconds=1)) is None  # timed out: asked again
+    assert len(loads) == 3
+    with db.writing() as store:
+        store.execute("UPDATE users SET active = false WHERE username = 'adm'")
+    assert db.session(token, policy, now) is None

@@ -48,6 +48,8 @@ class Session:
     actor: Actor
     csrf_token: str
     last_seen: datetime | None = None
+    #: When the session times out if nothing happens (the earlier of its idle and absolute limits).
+    expires_at: datetime | None = None
 
 
 def _now() -> datetime:
@@ -96,7 +98,8 @@ def load_session(
     actor = get_actor(store, str(username), authenticated_at=authenticated_at)
     if actor is None:
         return None
-    return Session(token_hash=token_hash(token), actor=actor, csrf_token=str(csrf), last_seen=last_seen)
+    return Session(token_hash=token_hash(token), actor=actor, csrf_token=str(csrf), last_seen=last_seen,
+                   expires_at=min(last_seen + policy.idle, created + policy.absolute))
 
 
 def touch_session(store: Store, hashed: str, now: datetime | None = None) -> None:

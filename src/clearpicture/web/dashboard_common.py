@@ -69,19 +69,23 @@ def counts_for(actor: Actor, rows: Sequence[Mapping[str, Any]], count_columns: S
 
 def csv_download(db: Database, actor: Actor, name: str, header: Sequence[str],
                  rows: Sequence[Mapping[str, Any]], purpose: str | None,
-                 sources: Sequence[str] = ("*",)) -> Response:
+                 sources: Sequence[str] = ("*",), *, persons: Sequence[tuple[str, str]] | None = None,
+                 what: Mapping[str, Any] | None = None) -> Response:
     """A table as a marked, formula-safe CSV, logged as a disclosure to the signed-in user.
 
     The disclosure row is written (and refusals raised as 403) before the file exists; the file is
-    built in a temporary folder and removed once read, so no copy stays on the server.
+    built in a temporary folder and removed once read, so no copy stays on the server. A table
+    about people names their records in ``persons`` (logged by keyed reference, checked per
+    source), so an erasure can later say who holds a copy; ``what`` adds context (a group's id).
     """
     if purpose is None:
         raise HTTPException(status_code=400, detail="state a purpose (?purpose=) to download a table")
     try:
         with db.writing() as store:
-            authorise_disclosure(store, actor, what={"view": name, "format": "csv", "rows": len(rows)},
+            authorise_disclosure(store, actor, what={**(what or {}), "view": name, "format": "csv",
+                                                     "rows": len(rows)},
                                  recipient=f"{actor.username} (download)", justification=purpose,
-                                 sources=list(sources))
+                                 sources=list(sources), persons=list(persons) if persons is not None else None)
     except AccessDenied as exc:
         raise HTTPException(status_code=403, detail=f"{exc} (re-authenticate with POST /reauth)") from exc
     with tempfile.TemporaryDirectory() as folder:

@@ -170,12 +170,31 @@ def group_model(store: Store, group_id: str) -> dict[str, Any]:
     """
     doc = _document(store, group_id)
     g = network_of(doc)
+    people = sorted(n for n, d in g.nodes(data=True) if d["kind"] == "person")
+    keys = ([(str(a), str(b)) for a, b in store.sql(
+        "SELECT source, person_id FROM entity_persons WHERE entity_id IN (SELECT unnest(?)) ORDER BY 1, 2",
+        [people])] if people and store.has_table("entity_persons") else [])
     model = {"group": doc, "events": timeline(store, group_id), "graph": g, "centrality": centrality(g),
-             "elements": elements(g), "people": sorted(n for n, d in g.nodes(data=True) if d["kind"] == "person")}
+             "elements": elements(g), "people": people, "person_keys": keys,
+             "evidence": [evidence_row(ev) for ev in doc["evidence"]]}
     # The long tables are the same for every viewer allowed to open the group, so they are
     # rendered (autoescaped) once here rather than on every view.
     model["tables"] = render_fragment("dash/_group_tables.html", model)
     return model
+
+
+def evidence_row(ev: dict[str, Any]) -> dict[str, Any]:
+    """One line of the group's evidence table, as shown and as downloaded."""
+    return {"basis": ev["basis"], "kind": ev["kind"], "entities": " - ".join(str(e) for e in ev["entities"]),
+            "via": " ".join(str(v) for v in ev["via"] if v) if ev.get("via") else (ev.get("explanation") or ""),
+            "date": str(next((t for t in ev["at"] if t), "") or "")[:10], "grading": ev.get("grading") or ""}
+
+
+_GROUP_TABLES = {
+    "centrality": ["id", "role", "degree", "betweenness", "closeness", "eigenvector"],
+    "timeline": ["occurred_at", "kind", "source", "event_id", "offence_code", "grading", "meets_definition"],
+    "evidence": ["basis", "kind", "entities", "via", "date", "grading"],
+}
 
 
 def _model(db: Database, group_id: str) -> dict[str, Any]:
@@ -185,10 +204,17 @@ def _model(db: Database, group_id: str) -> dict[str, Any]:
 
 
 @router.get("/dashboard/groups/{group_id}")
-def group_page(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep,
-               group_id: str) -> Response:
+def group_page(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep, group_id: str,
+               table: Annotated[str | None, Query(pattern="^(centrality|timeline|evidence)$")] = None,
+               format: Annotated[str | None, Query(pattern="^(html|csv)$")] = None) -> Response:
     if not allowed(session.actor, "read_person", Resource("person")):
         _consult_group(request, session, db, group_id, purpose, "group")
+    if format == "csv":  # a disclosure naming the group's people, logged (allowed or refused) before the file
+        m = _model(db, group_id)
+        name = table or "evidence"
+        return csv_download(db, session.actor, f"group_{group_id}_{name}", _GROUP_TABLES[name],
+                            m["events"] if name == "timeline" else m[name], purpose,
+                            persons=m["person_keys"], what={"group_id": group_id})
     if purpose is None:  # ask why before anything about the group's people is read or logged as seen
         return render(request, "dash/purpose.html", {"what": f"group {group_id}", "page": "groups"},
                       session=session)

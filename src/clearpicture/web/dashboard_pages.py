@@ -81,6 +81,7 @@ def overview(request: Request, session: SessionDep, db: DbDep, purpose: PurposeD
 @router.get("/dashboard/quality")
 def quality(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep,
             source: Annotated[str | None, Query(max_length=40)] = None,
+            table: Annotated[str | None, Query(pattern="^(measures|timeliness|fields)$")] = None,
             format: Annotated[str | None, Query(pattern="^(html|csv)$")] = None) -> Response:
     need(session.actor, "read_aggregate")
     with db.reading() as store:
@@ -88,9 +89,15 @@ def quality(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDe
     measures = [m for m in card["measures"] if not source or m["source"] == source]
     fields = [f for f in card["fields"] if not source or f["source"] == source]
     if format == "csv":
-        header = ["id", "source", "quarter", "value", "rating"]
-        return csv_download(db, session.actor, "quality_measures", header, measures, purpose,
-                            [source] if source else ["*"])
+        name, header, rows = {
+            "measures": ("quality_measures", ["id", "source", "quarter", "value", "numerator", "denominator",
+                                              "rating"], measures),
+            "timeliness": ("quality_timeliness", ["source", "kind", "events", "median_days", "p90_days"],
+                           card["timeliness"]),
+            "fields": ("quality_fields", ["source", "table", "field", "rows", "completeness", "validity",
+                                          "completeness_rating", "validity_rating"], fields),
+        }[table or "measures"]
+        return csv_download(db, session.actor, name, header, rows, purpose, [source] if source else ["*"])
     return render(request, "dash/quality.html", {
         "measures": measures, "fields": fields, "timeliness": card["timeliness"], "source": source or "",
         "sources": sorted({str(m["source"]) for m in card["measures"]}), "page": "quality"}, session=session)
@@ -114,6 +121,7 @@ def definitions(request: Request, session: SessionDep, db: DbDep, purpose: Purpo
 
 @router.get("/dashboard/estimate")
 def estimate(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep,
+             table: Annotated[str | None, Query(pattern="^(results|models|patterns)$")] = None,
              format: Annotated[str | None, Query(pattern="^(html|csv)$")] = None) -> Response:
     need(session.actor, "read_aggregate")
     with db.reading() as store:
@@ -130,7 +138,13 @@ def estimate(request: Request, session: SessionDep, db: DbDep, purpose: PurposeD
         results = [{**r, "observed": counts_for(session.actor, [{"n": r["observed"]}], ["n"], [])[0][0]["n"]}
                    for r in results]
     if format == "csv":
-        return csv_download(db, session.actor, "estimate", header, results, purpose)
+        name, columns, rows = {
+            "results": ("estimate", header, results),
+            "models": ("estimate_models", ["stratum", "model", "k", "aic", "bic", "estimate", "admissible", "reason",
+                                           "chosen"], models),
+            "patterns": ("estimate_patterns", ["stratum", "lists", "pattern", "count"], patterns),
+        }[table or "results"]
+        return csv_download(db, session.actor, name, columns, rows, purpose)
     return render(request, "dash/estimate.html", {"results": results, "models": models, "patterns": patterns,
                                                   "note": note, "page": "estimate"}, session=session)
 
@@ -145,12 +159,16 @@ def language_team_rates(store: Store) -> list[dict[str, Any]]:
 
 @router.get("/dashboard/language")
 def language(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep,
+             category: Annotated[str, Query(max_length=60)] = "all",
              format: Annotated[str | None, Query(pattern="^(html|csv)$")] = None) -> Response:
     need(session.actor, "read_aggregate")
     with db.reading() as store:
-        rows = language_team_rates(store)
-    rows, note = counts_for(session.actor, rows, ["notes", "flagged_notes", "findings"],
+        every = language_team_rates(store)
+    categories = sorted({str(r["category"]) for r in every} | {"all"}, key=lambda c: (c != "all", c))
+    # Disclosure control over every category at once (as before the facet), then the facet's rows.
+    rows, note = counts_for(session.actor, every, ["notes", "flagged_notes", "findings"],
                             ["source", "team", "category"])
+    rows = [r for r in rows if r["category"] == category]
     if note is not None:
         for r in rows:
             n, f = r.get("notes"), r.get("flagged_notes")
@@ -159,7 +177,8 @@ def language(request: Request, session: SessionDep, db: DbDep, purpose: PurposeD
         header = ["source", "team", "category", "notes", "flagged_notes", "findings", "flagged_per_1000"]
         return csv_download(db, session.actor, "language_by_team", header, rows, purpose)
     return render(request, "dash/language.html", {"rows": rows, "note": note, "text": "", "segments": None,
-                                                  "findings": [], "page": "language"}, session=session)
+                                                  "findings": [], "page": "language", "category": category,
+                                                  "categories": categories}, session=session)
 
 
 def highlight(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -187,7 +206,10 @@ def language_review(request: Request, session: Annotated[Session, Depends(requir
     if request.headers.get("HX-Request"):
         return render(request, "dash/_findings.html", ctx, session=session)
     with db.reading() as store:
-        rows = language_team_rates(store)
-    rows, note = counts_for(session.actor, rows, ["notes", "flagged_notes", "findings"],
+        every = language_team_rates(store)
+    rows, note = counts_for(session.actor, every, ["notes", "flagged_notes", "findings"],
                             ["source", "team", "category"])
-    return render(request, "dash/language.html", {**ctx, "rows": rows, "note": note}, session=session)
+    rows = [r for r in rows if r["category"] == "all"]
+    categories = sorted({str(r["category"]) for r in every} | {"all"}, key=lambda c: (c != "all", c))
+    return render(request, "dash/language.html", {**ctx, "rows": rows, "note": note, "category": "all",
+                                                  "categories": categories}, session=session)

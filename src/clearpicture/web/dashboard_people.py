@@ -19,8 +19,8 @@ from ..linkage import explain_pair, record_decision, review_queue
 from ..security import Resource, allowed, audit
 from ..security.sessions import Session
 from ..store import Store
-from .api import consult_people
-from .dashboard_common import need, page_model
+from .api import cached_person_record, consult_people
+from .dashboard_common import csv_download, need, page_model
 from .db import Database
 from .deps import get_db, require_csrf, require_session, stated_purpose
 from .templating import render, render_fragment
@@ -62,7 +62,8 @@ def review(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
 
 @router.get("/dashboard/review/explain")
 def explain(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep,
-            sl: Code, pl: Code, sr: Code, pr: Code) -> Response:
+            sl: Code, pl: Code, sr: Code, pr: Code,
+            format: Annotated[str | None, Query(pattern="^(html|csv)$")] = None) -> Response:
     """Match weights of one pair (an htmx fragment), logged as a consultation of both records."""
     ok = all(allowed(session.actor, "review_merge", Resource("person", s, p)) for s, p in ((sl, pl), (sr, pr)))
     _log(db, session, {"view": "explain_pair", "persons": [(sl, pl), (sr, pr)]}, purpose, ok and bool(purpose))
@@ -75,7 +76,12 @@ def explain(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDe
             doc = explain_pair(store, (sl, pl), (sr, pr))
         except InputError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
-    return render(request, "dash/_explain.html", {"doc": doc}, session=session)
+    if format == "csv":
+        return csv_download(db, session.actor, "match_weights",
+                            ["comparison", "level", "match_weight", "term_frequency_adjustment"],
+                            list(doc["comparisons"]), purpose, persons=[(sl, pl), (sr, pr)])
+    return render(request, "dash/_explain.html", {"doc": doc, "pair": {"sl": sl, "pl": pl, "sr": sr, "pr": pr}},
+                  session=session)
 
 
 @router.post("/dashboard/review/decide")
@@ -98,8 +104,16 @@ def decide(request: Request, session: Annotated[Session, Depends(require_csrf)],
                             status_code=303)
 
 
+_EVIDENCE_CSV = ["kind", "entity_a", "entity_b", "source_a", "record_a", "source_b", "record_b", "via_type", "via_id",
+                 "at_a", "grading", "strength"]
+_LINKS_CSV = ["role", "direction", "other_type", "other_id", "started_at", "ended_at"]
+
+
 @router.get("/dashboard/entities/{entity_id}")
-def entity(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep, entity_id: str) -> Response:
+def entity(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep, entity_id: str,
+           table: Annotated[str | None, Query(pattern="^(links|evidence)$")] = None,
+           rs: Code | None = None, rp: Code | None = None,
+           format: Annotated[str | None, Query(pattern="^(html|csv)$")] = None) -> Response:
     """Every record linked into one resolved person, each opened the audited way, with its evidence.
 
     An analyst whose scope covers some sources sees the records and evidence from those sources only;
@@ -109,7 +123,7 @@ def entity(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
     if not (allowed(actor, "read_person", Resource("person"))
             or any(allowed(actor, "read_person", Resource("person", s)) for s in actor.sources)):
         raise HTTPException(status_code=403, detail="not allowed for your role")
-    if purpose is None:
+    if purpose is None and format != "csv":  # a download without a purpose is refused (400) below
         return render(request, "dash/purpose.html", {"what": f"person {entity_id}", "page": "groups"},
                       session=session)
     with db.reading() as store:
@@ -118,12 +132,31 @@ def entity(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
     visible = [(s, p) for s, p in keys if allowed(actor, "read_person", Resource("person", s, p))]
     if not visible:
         raise HTTPException(status_code=404, detail="no such person in your scope")
-    records = consult_people(request, session, db, visible, purpose)
     evidence = [e for e in m["evidence"] if all(allowed(actor, "read_person", Resource("person", e[f"source_{x}"]))
                                                for x in "ab")]
+    if format == "csv":
+        return _entity_csv(db, session, entity_id, visible, evidence, table, (rs, rp), purpose)
+    records = consult_people(request, session, db, visible, purpose)
     return render(request, "dash/entity.html", {"entity_id": entity_id, "records": records, "evidence": evidence,
                                                 "hidden": len(keys) - len(visible), "groups": m["groups"],
                                                 "page": "groups"}, session=session)
+
+
+def _entity_csv(db: Database, session: Session, entity_id: str, visible: list[tuple[str, str]],
+                evidence: list[dict[str, Any]], table: str | None, record: tuple[str | None, str | None],
+                purpose: str | None) -> Response:
+    """One table of the entity page as CSV: a disclosure naming the records it comes from."""
+    if table == "links":
+        key = (str(record[0]), str(record[1]))
+        if key not in visible:
+            raise HTTPException(status_code=404, detail="no such record of this person in your scope")
+        protected = allowed(session.actor, "read_protected_fields", Resource("person", *key))
+        found = cached_person_record(db, *key, protected=protected)
+        rows = [link.model_dump() for link in found.links] if found is not None else []
+        return csv_download(db, session.actor, "person_links", _LINKS_CSV, rows, purpose, persons=[key],
+                            what={"entity_id": entity_id})
+    return csv_download(db, session.actor, "person_evidence", _EVIDENCE_CSV, evidence, purpose, persons=visible,
+                        what={"entity_id": entity_id})
 
 
 _EVIDENCE_COLUMNS = ("kind, entity_a, entity_b, role_a, role_b, source_a, record_a, source_b, record_b, via_type, "

@@ -22,10 +22,12 @@ import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from ..errors import InputError
 from ..security.audit import AUDIT_ACTIONS, Entry, ensure_audit_tables, record_many
+from ..security.sessions import Session, SessionPolicy, load_session, token_hash
 from ..security.users import ensure_user_tables
 from ..store import Store, open_store
 from .pagecache import DataVersion, PageCache
@@ -97,6 +99,7 @@ class Database:
         self._tables_version: tuple[Any, ...] | None = None
         self._known_tables: set[str] = set()
         self._writes = 0  # bumped after each writing() block: the data may have changed
+        self._sessions: dict[tuple[str, Hashable], tuple[int, Session]] = {}
         self._version_at: tuple[int, tuple[Any, ...]] | None = None
         with self.writing() as store:
             ensure_user_tables(store)
@@ -115,6 +118,28 @@ class Database:
                 yield self.store
             finally:
                 self._writes += 1
+
+    def session(self, token: str, policy: SessionPolicy, now: datetime) -> Session | None:
+        """The live session for ``token``, as :func:`~clearpicture.security.sessions.load_session` says.
+
+        A session loaded since the app's last write is reused while ``now`` is within its timeout:
+        sign-out, disabling a user, re-authentication and activity all write through
+        :meth:`writing`, after which every session is read again.
+        """
+        key = (token_hash(token), policy)
+        writes = self._writes
+        hit = self._sessions.get(key)
+        if hit is not None and hit[0] == writes and hit[1].expires_at is not None and now <= hit[1].expires_at:
+            return hit[1]
+        with self.reading() as store:
+            session = load_session(store, token, policy, now)
+        if session is None:
+            self._sessions.pop(key, None)
+        else:
+            if len(self._sessions) > 10_000:  # stale entries of old writes; all re-read anyway
+                self._sessions.clear()
+            self._sessions[key] = (writes, session)
+        return session
 
     def data_version(self, store: Store) -> tuple[Any, ...]:
         """The data version (see :class:`~.pagecache.DataVersion`), queried again only after a write."""

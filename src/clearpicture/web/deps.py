@@ -23,7 +23,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Query, Request
 from fastapi.security import APIKeyCookie
 
-from ..security.sessions import Session, SessionPolicy, load_session, touch_session
+from ..security.sessions import Session, SessionPolicy, touch_session
 from .db import Database
 
 __all__ = [
@@ -66,9 +66,8 @@ def optional_session(request: Request, db: Annotated[Database, Depends(get_db)])
     if not token:
         return None
     policy: SessionPolicy = request.app.state.session_policy
-    with db.reading() as store:
-        session = load_session(store, token, policy)
     now = datetime.now(UTC).replace(tzinfo=None)
+    session = db.session(token, policy, now)
     # Record activity at most once a minute: the idle timeout is counted in minutes, and each
     # touch is a write through the single writer.
     if session is not None and (session.last_seen is None or now - session.last_seen >= TOUCH_EVERY):
