@@ -1,6 +1,8 @@
 """``estimate --db``: victims of the definition in force, one list per source kind, strata, estimate_* tables.
 
-The upstream tables (definition_victims, entity_persons) are hand-built here in a fresh Store.
+The upstream tables (definition_victims, definition_cases, entity_persons and the records' events,
+links and notes) are hand-built here in a fresh Store. Which records put a child on a list is
+tested in test_lists.py.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def _world(path: Path, seed: int = 5) -> tuple[Store, Counter[str]]:
     store = Store(path)
     rng = np.random.default_rng(seed)
     expected: Counter[str] = Counter()
-    persons, entities, victims = [], [], []
+    persons, entities, victims, events, links = [], [], [], [], []
     for i in range(TRUE_TOTAL):
         area = "North" if i % 3 else "South"
         seen = {k: bool(rng.random() < p) for k, p in KIND_P.items()}
@@ -47,10 +49,11 @@ def _world(path: Path, seed: int = 5) -> tuple[Store, Counter[str]]:
             pid = f"{kind}-{i}"
             persons.append((src, pid, dob, dob.isoformat()))
             entities.append((src, pid, f"E{i}"))
-            # a child also known to police or social care is on the health list through linkage alone:
-            # the health record is not itself a victim record
-            if kind != "health" or not (seen["police"] or seen["social_care"]):
-                victims.append(("cse-dfe-2017", src, pid, None))
+            # every record is the child's own case at that agency: a crime (police), else a case with a note
+            event_kind = {"police": "crime", "social_care": "referral", "health": "health_contact"}[kind]
+            events.append((src, f"ev-{pid}", event_kind))
+            links.append((src, "person", pid, "event", f"ev-{pid}", "victim" if kind == "police" else "subject"))
+            victims.append(("cse-dfe-2017", src, pid, None))
     # a victim of another definition must be ignored
     victims.append(("gbcse-iicsa-2019", "POL-N", "x", None))
     frames = {
@@ -60,6 +63,8 @@ def _world(path: Path, seed: int = 5) -> tuple[Store, Counter[str]]:
         "ent": pd.DataFrame(entities, columns=["source", "person_id", "entity_id"]),
         "vic": pd.DataFrame(victims, columns=["definition_id", "source", "person_id", "entity_id"]).astype(
             {"entity_id": "string"}),
+        "evs": pd.DataFrame(events, columns=["source", "event_id", "kind"]),
+        "lnk": pd.DataFrame(links, columns=["source", "from_type", "from_id", "to_type", "to_id", "role"]),
     }
     for name, frame in frames.items():
         store.con.register(name, frame)
@@ -69,6 +74,13 @@ def _world(path: Path, seed: int = 5) -> tuple[Store, Counter[str]]:
     store.execute("CREATE TABLE entity_persons AS SELECT * FROM ent")
     store.execute("CREATE TABLE definition_victims AS SELECT definition_id, source, person_id, "
                   "CAST(entity_id AS VARCHAR) AS entity_id FROM vic")
+    store.execute("INSERT INTO raw_events (source, event_id, kind, kind_raw) SELECT source, event_id, kind, kind FROM evs")
+    store.execute("INSERT INTO raw_links (source, from_type, from_id, to_type, to_id, role) SELECT * FROM lnk")
+    store.execute("INSERT INTO raw_notes (source, note_id, about_type, about_id, text) SELECT source, 'n-' || event_id, "
+                  "'event', event_id, 'Strategy discussion held; the child is being exploited.' FROM evs "
+                  "WHERE kind <> 'crime'")
+    store.execute("CREATE TABLE definition_cases AS SELECT 'cse-dfe-2017' AS definition_id, source, event_id, "
+                  "TRUE AS meets FROM evs")
     for name in frames:
         store.con.unregister(name)
     return store, expected

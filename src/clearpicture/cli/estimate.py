@@ -44,12 +44,17 @@ def _fmt(x: Any, spec: str = ",.0f") -> str:
               help="With --db: estimate each stratum separately and add them up.")
 @click.option("--kinds", default=None, help="With --db: source kinds used as lists, e.g. police,social_care,health.")
 @click.option("--as-of", "as_of", default=None, help="With --strata age_band: date ages are taken on (YYYY-MM-DD).")
+@click.option("--evidence", type=click.Choice(est.lists.EVIDENCE), default=est.lists.EVIDENCE[0], show_default=True,
+              help="With --db: which records put a victim on an agency's list (docs/estimate.md).")
 @click.option("--top", type=int, default=10, show_default=True, help="Candidate models shown (all are in --json).")
+@click.option("--audience", type=click.Choice(["internal", "partner"]), default="internal", show_default=True,
+              help="partner: disclosure control (pattern counts under 10 suppressed with secondary suppression, "
+              "others and modelled figures rounded to 5, fit statistics left out).")
 @json_option
 def estimate_command(db: str | None, counts: str | None, model: str | None, method: str, maxorder: int,
                      pthresh: float | None, interval: str | None, replicates: int, seed: int, level: float,
-                     definition: str, strata: str | None, kinds: str | None, as_of: str | None, top: int,
-                     as_json: bool) -> None:
+                     definition: str, strata: str | None, kinds: str | None, as_of: str | None, evidence: str,
+                     top: int, audience: str, as_json: bool) -> None:
     """Estimate the total number of victims, recorded or not, from the overlap between lists.
 
     Every candidate model is shown with its estimate: when they disagree, the data cannot settle
@@ -64,15 +69,20 @@ def estimate_command(db: str | None, counts: str | None, model: str | None, meth
     if counts is not None:
         table = est.read_counts_file(counts)
         doc = est.estimate_table(table, est.parse_model(model, table.lists), options).to_dict()
+        by_stratum = {"all": {r["pattern"]: r["count"] for r in table.rows()}}
     else:
         try:
             when = date.fromisoformat(as_of) if as_of else None
         except ValueError as exc:
             raise InputError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from exc
         config = est.EstimateConfig(definition=definition, strata=strata, model=model, options=options, as_of=when,
-                                    kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()) if kinds else None)
+                                    kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()) if kinds else None,
+                                    evidence=evidence)
         with open_store(str(db)) as store:
             _, doc = est.run_with_output(store, config)
+            by_stratum = est.stage.pattern_counts(store, doc["run_id"])[1]
+    if audience == "partner":
+        doc = est.share.partner_document(doc, by_stratum)
     if as_json:
         emit_json(doc)
     else:
@@ -83,7 +93,9 @@ def estimate_command(db: str | None, counts: str | None, model: str | None, meth
 
 def _print(doc: dict[str, Any], top: int) -> None:
     console = Console()
-    console.print(f"lists: {', '.join(doc['lists'])}    observed: {doc['observed']:,}")
+    if doc.get("note"):
+        console.print(doc["note"])
+    console.print(f"lists: {', '.join(doc['lists'])}    observed: {_fmt(doc['observed'], ',')}")
     console.print(f"estimated total: [bold]{_fmt(doc['estimate'])}[/bold]  "
                   f"({doc.get('level', 0.95):.0%} interval {_fmt(doc['lower'])} – {_fmt(doc['upper'])}, "
                   f"{doc.get('interval')})")
@@ -94,8 +106,16 @@ def _print(doc: dict[str, Any], top: int) -> None:
     for m in doc["models"][:top]:
         name = (f"{m['stratum']}: " if "stratum" in m else "") + (m["model"] or "main effects")
         note = "chosen" if m["chosen"] else (m["reason"] or "")
-        out.add_row(name, _fmt(m["estimate"]), _fmt(m["aic"], ".1f"), _fmt(m["bic"], ".1f"), note)
+        out.add_row(name, _fmt(m["estimate"]), _fmt(m.get("aic"), ".1f"), _fmt(m.get("bic"), ".1f"), note)
     console.print(out)
+    if doc.get("patterns"):
+        grid = Table(title="capture patterns (* = suppressed)")
+        columns = [k for k in doc["patterns"][0] if k not in ("pattern", "lists")]
+        for col in ("pattern", "lists", *columns):
+            grid.add_column(col, justify="left" if col in ("pattern", "lists") else "right")
+        for row in doc["patterns"]:
+            grid.add_row(row["pattern"], row["lists"], *("*" if row[c] is None else _fmt(row[c], ",") for c in columns))
+        console.print(grid)
 
 
 commands: list[click.Command] = [estimate_command]

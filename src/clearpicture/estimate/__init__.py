@@ -11,12 +11,16 @@ Public face::
     estimate_table(table, terms=None, options=None) -> Estimate
     read_counts_file(path) -> CountTable
     run(store, config=None) -> StageResult                              # victims in the workspace
+    share.partner_document(doc, counts) -> dict                         # disclosure control for partners
+
+Which records put a victim on an agency's list: :mod:`.lists`.
 
 Estimates describe how many children may be unseen; they never score or identify an individual.
 """
 
 from __future__ import annotations
 
+from . import lists, share, stage
 from .estimator import Estimate, EstimateOptions, estimate_counts, estimate_table
 from .intervals import Interval
 from .model import ModelFit, fit_model
@@ -37,10 +41,13 @@ __all__ = [
     "estimate_store",
     "estimate_table",
     "fit_model",
+    "lists",
     "load_counts",
     "parse_model",
     "read_counts_file",
     "run",
     "run_with_output",
     "select_model",
+    "share",
+    "stage",
 ]

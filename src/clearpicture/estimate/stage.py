@@ -1,9 +1,10 @@
 """The estimate stage: capture histories of the resolved victims in the workspace, estimated and stored.
 
 Victims are the child victims of the definition in force (``definition_victims``, default
-``cse-dfe-2017``), resolved to people through ``entity_persons``; each victim is on the list of every
-source kind (``raw_sources.kind``: police, social_care, health, ngo, ...) where any of their person
-records appears. Optional strata (``age_band`` or ``area``) are estimated separately and summed, the
+``cse-dfe-2017``), resolved to people through ``entity_persons``; a victim is on the list of a source
+kind (``raw_sources.kind``: police, social_care, health, ngo, ...) when that kind's own records show
+the exploitation under the evidence rule of :mod:`.lists` (default ``substantiated``: a meeting case
+with the child as victim, not closed as unfounded, that is a recorded crime or carries a case note). Optional strata (``age_band`` or ``area``) are estimated separately and summed, the
 interval of the sum coming from draws of each stratum's reported interval distribution (model-averaged
 mixture, or parametric bootstrap for a fixed model) added together.
 
@@ -27,9 +28,11 @@ import numpy as np
 from ..errors import ClearPictureError, ConfigError, InputError
 from ..store import StageResult, Store
 from .estimator import Estimate, EstimateOptions, estimate_table
+from .lists import EVIDENCE, victim_records_sql
 from .table import build_table, parse_model
 
-__all__ = ["DEFAULT_DEFINITION", "EstimateConfig", "age_band", "estimate_store", "run", "victim_records_sql"]
+__all__ = ["DEFAULT_DEFINITION", "EVIDENCE", "EstimateConfig", "age_band", "estimate_store", "pattern_counts", "pattern_rows", "run",
+           "victim_histories", "victim_records_sql"]
 
 DEFAULT_DEFINITION = "cse-dfe-2017"
 #: Lists are ordered this way so patterns read the same in every workspace.
@@ -47,44 +50,8 @@ class EstimateConfig:
     model: str | None = None
     options: EstimateOptions = field(default_factory=EstimateOptions)
     as_of: date | None = None
-
-
-def victim_records_sql(linked: bool) -> str:
-    """Every person record of every victim of definition ``?``, with its source's kind and area.
-
-    A victim's entity comes from ``definition_victims.entity_id`` or, failing that, ``entity_persons``;
-    a record never linked is its own entity. With ``linked`` all records of the entity are included
-    (the victim may appear elsewhere in a non-victim role: they are still on that agency's list).
-    """
-    entity = "coalesce(dv.entity_id, ep.entity_id, dv.source || '/' || dv.person_id)" if linked else (
-        "coalesce(dv.entity_id, dv.source || '/' || dv.person_id)")
-    join = "LEFT JOIN entity_persons ep ON ep.source = dv.source AND ep.person_id = dv.person_id" if linked else ""
-    others = """
-        UNION
-        SELECT ep.entity_id, ep.source, ep.person_id
-        FROM (SELECT DISTINCT entity_id FROM victims) e JOIN entity_persons ep USING (entity_id)""" if linked else ""
-    return f"""
-        WITH victims AS (
-            SELECT DISTINCT {entity} AS entity_id, dv.source, dv.person_id
-            FROM definition_victims dv {join}
-            WHERE dv.definition_id = ?
-        ),
-        records AS (
-            SELECT entity_id, source, person_id FROM victims{others}
-        ),
-        sources AS (
-            SELECT source, any_value(coalesce(kind, 'other')) AS kind, any_value(area) AS area
-            FROM raw_sources GROUP BY source
-        ),
-        persons AS (
-            SELECT source, person_id, min(date_of_birth) AS date_of_birth
-            FROM raw_persons GROUP BY source, person_id
-        )
-        SELECT r.entity_id, coalesce(s.kind, 'other') AS kind, s.area, p.date_of_birth
-        FROM records r
-        LEFT JOIN sources s ON s.source = r.source
-        LEFT JOIN persons p ON p.source = r.source AND p.person_id = r.person_id
-        ORDER BY r.entity_id, r.source, r.person_id"""
+    #: which records put a victim on an agency's list (:mod:`.lists`)
+    evidence: str = EVIDENCE[0]
 
 
 def age_band(dob: date | None, as_of: date) -> str:
@@ -127,12 +94,19 @@ class Histories:
 
 def victim_histories(store: Store, config: EstimateConfig) -> Histories:
     """Read the victims' records and turn them into capture patterns over the source kinds."""
-    for needed in ("definition_victims", "raw_sources"):
-        if not store.has_table(needed):
-            raise InputError(f"{store.path}: table {needed} is missing; run ingest and definitions first")
-    rows = store.sql(victim_records_sql(store.has_table("entity_persons")), [config.definition])
+    if config.evidence not in EVIDENCE:
+        raise InputError(f"unknown evidence rule {config.evidence!r} (choose from {', '.join(EVIDENCE)})")
+    needed = ["definition_victims", "raw_sources"]
+    if config.evidence != "records":
+        needed += ["definition_cases", "raw_events", "raw_links", "raw_notes"]
+    for name in needed:
+        if not store.has_table(name):
+            raise InputError(f"{store.path}: table {name} is missing; run ingest and definitions first")
+    params = [config.definition] * (1 if config.evidence == "records" else 2)
+    rows = store.sql(victim_records_sql(store.has_table("entity_persons"), config.evidence), params)
     if not rows:
-        raise InputError(f"{store.path}: definition {config.definition!r} has no victims to estimate from")
+        raise InputError(f"{store.path}: definition {config.definition!r} has no victims to estimate from "
+                         f"(evidence rule {config.evidence!r})")
     kinds_by: dict[str, set[str]] = {}
     areas_by: dict[str, Counter[str]] = {}
     dobs_by: dict[str, Counter[date]] = {}
@@ -189,7 +163,8 @@ def _estimate_histories(hist: Histories, config: EstimateConfig) -> dict[str, An
         table = build_table(hist.lists, counts)
         return estimate_table(table, terms, replace(config.options, seed=seed))
 
-    base = {"definition": config.definition, "lists_are": "source kinds", "strata_by": config.strata}
+    base = {"definition": config.definition, "lists_are": "source kinds", "evidence": config.evidence,
+            "strata_by": config.strata}
     if config.strata is None:
         return base | one(hist.counts(), config.options.seed).to_dict()
     opts = config.options
@@ -302,8 +277,8 @@ def run_with_output(store: Store, config: EstimateConfig | Mapping[str, Any] | N
                     ) -> tuple[StageResult, dict[str, Any]]:
     """Estimate from the workspace, write the estimate_* tables in one recorded run, return both."""
     config = as_config(config)
-    params = {"definition": config.definition, "strata": config.strata, "kinds": config.kinds,
-              "model": config.model, "options": config.options.__dict__}
+    params = {"definition": config.definition, "evidence": config.evidence, "strata": config.strata,
+              "kinds": config.kinds, "model": config.model, "options": config.options.__dict__}
     if config.strata is not None and config.strata not in STRATA:
         raise InputError(f"unknown strata {config.strata!r} (choose from {', '.join(STRATA)})")
     hist = victim_histories(store, config)
@@ -319,6 +294,42 @@ def run_with_output(store: Store, config: EstimateConfig | Mapping[str, Any] | N
         result.counts["warnings"] = len(doc.get("warnings", []))
     doc["run_id"] = result.run_id
     return result, doc
+
+
+def pattern_counts(store: Store, run_id: str | None = None) -> tuple[list[str], dict[str, dict[str, int]]]:
+    """The lists and the stored capture-pattern counts by stratum of run ``run_id`` (default: the latest)."""
+    if not store.has_table("estimate_patterns"):
+        raise InputError(f"{store.path}: no estimate has been stored; run the estimate stage first")
+    if run_id is None:
+        latest = store.sql("SELECT max_by(run_id, finished_at) FROM runs WHERE stage = 'estimate' AND status = 'ok'")
+        run_id = latest[0][0] if latest else None
+    rows = store.sql("SELECT stratum, lists, pattern, count FROM estimate_patterns WHERE run_id = ?", [run_id])
+    lists: list[str] = json.loads(rows[0][1]) if rows else []
+    out: dict[str, dict[str, int]] = {}
+    for stratum, _lists, pattern, count in rows:
+        out.setdefault(stratum, {})[pattern] = int(count)
+    return lists, out
+
+
+def pattern_rows(store: Store, partner: bool, run_id: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """Pattern counts of the latest (or ``run_id``) estimate as rows ``stratum, lists, pattern, count`` for a page
+    or a download, and the disclosure note: for ``partner`` every pattern is listed, zeros included, under
+    :func:`.share.protected_patterns` (suppressed counts are None); otherwise the stored counts as they are."""
+    from .share import protected_patterns  # noqa: PLC0415 - share is pure; this is its store-side caller
+
+    if not store.has_table("estimate_patterns"):
+        return [], None
+    lists, by_stratum = pattern_counts(store, run_id)
+    label = json.dumps(lists)
+    if not partner:
+        return [{"stratum": s, "lists": label, "pattern": p, "count": n}
+                for s, counts in sorted(by_stratum.items()) for p, n in sorted(counts.items())], None
+    if not lists:
+        return [], None
+    table = protected_patterns(lists, by_stratum)
+    columns = [c for c in table.rows[0] if c not in ("pattern", "lists")]
+    return [{"stratum": c, "lists": r["lists"], "pattern": r["pattern"], "count": r[c]}
+            for c in columns for r in table.rows], table.note
 
 
 def run(store: Store, config: EstimateConfig | Mapping[str, Any] | None = None) -> StageResult:
