@@ -114,3 +114,16 @@ def test_edge_steps_run_on_an_in_memory_duckdb() -> None:
     for name, sql in edges_sql.edge_steps(DEFAULT_CONFIG):
         con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
     assert con.execute("SELECT count(*) FROM edge_evidence").fetchall() == [(0,)]
+
+
+def test_person_named_in_passing_on_intelligence_is_not_named_as_its_subject(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    w = networld.story()
+    w.person("P9")
+    w.link("person", "P9", "event", "I1", "associate")
+    with networld.build(tmp_path / "passing.duckdb", w) as store:
+        network.run(store)
+        kinds = dict(store.sql("SELECT entity_b, kind FROM edge_evidence WHERE via_id = 'I1' AND entity_a = 'E-O2'"))
+        passing = store.sql("SELECT strength FROM edge_evidence WHERE via_id = 'I1' AND entity_b = 'E-P9'")
+    assert kinds == {"E-O3": "intelligence", "E-P9": "co_involved"}
+    # graded 1AP: full grading factor, the co-involvement base weight
+    assert {round(s, 6) for (s,) in passing} == {DEFAULT_CONFIG.weight("co_involved")}

@@ -21,6 +21,7 @@ from .config import BYSTANDER_ROLES, NetworkConfig
 __all__ = [
     "DIALECTS",
     "EDGE_OUTPUTS",
+    "OFFENDER_EVIDENCE",
     "edge_entities_sql",
     "edge_evidence_sql",
     "edge_hubs_sql",
@@ -36,6 +37,9 @@ __all__ = [
 ]
 
 DIALECTS = ("duckdb", "spark")
+#: Evidence that two people are associated, not that one harmed the other: neither is on the victim
+#: side and it is not victim-and-suspect evidence (``offender_strength``, attachment to groups).
+OFFENDER_EVIDENCE = "side_a <> 'victim' AND side_b <> 'victim' AND kind <> 'victim_suspect'"
 #: Tables the steps leave behind for the stage to keep (the rest are intermediate).
 EDGE_OUTPUTS = (
     "edge_person_events", "edge_evidence", "edge_entities", "edge_hubs", "edge_entity_roles",
@@ -127,7 +131,7 @@ def event_pairs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
     by = _in(BYSTANDER_ROLES)
     kind = """CASE WHEN a.side = 'victim' OR b.side = 'victim' THEN
             (CASE WHEN a.side = 'suspect' OR b.side = 'suspect' THEN 'victim_suspect' ELSE 'co_involved' END)
-        WHEN a.event_kind = 'intelligence' THEN 'intelligence'
+        WHEN a.event_kind = 'intelligence' AND a.side = 'suspect' AND b.side = 'suspect' THEN 'intelligence'
         WHEN a.side = 'suspect' AND b.side = 'suspect' THEN 'co_offending'
         ELSE 'co_involved' END"""
     return f"""
@@ -278,8 +282,7 @@ def edge_entities_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
     return f"""
     WITH facts AS (
         SELECT entity_a, entity_b, kind, fact_key, max(strength) AS strength,
-            max(CASE WHEN side_a <> 'victim' AND side_b <> 'victim' AND kind <> 'victim_suspect'
-                     THEN strength ELSE 0.0 END) AS offender_strength,
+            max(CASE WHEN {OFFENDER_EVIDENCE} THEN strength ELSE 0.0 END) AS offender_strength,
             count(*) AS records, min(LEAST(at_a, at_b)) AS first_at, max(GREATEST(at_a, at_b)) AS last_at
         FROM edge_evidence GROUP BY entity_a, entity_b, kind, fact_key
     )

@@ -3,7 +3,9 @@
 Pure functions over plain values (entity ids, weighted pairs): components of the graph of
 sufficiently strong non-victim evidence, split by Louvain communities (networkx, fixed seed) when a
 component is too large to be one group, kept when they hold enough offenders and at least one of
-them is on the suspect side of an event meeting the definition in force with a child victim.
+them is on the suspect side of an event meeting the definition in force with a child victim. A
+suspect left outside every group whose weaker evidence with the members of one group adds up to the
+threshold then joins that group (:func:`attach_members`).
 
 This module must not read the store, must not score people (degree and betweenness describe a
 member's place in the group's evidence, not how likely they are to offend) and never sees any
@@ -12,14 +14,15 @@ person attribute: only entity ids and evidence strengths.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 
 import networkx as nx
 
 from .config import NetworkConfig
 
-__all__ = ["MemberMeasures", "find_clusters", "measure_members", "offender_graph", "qualifying_clusters"]
+__all__ = ["Attachment", "MemberMeasures", "attach_members", "find_clusters", "measure_members", "offender_graph",
+           "qualifying_clusters"]
 
 
 def offender_graph(nodes: Iterable[str], edges: Iterable[tuple[str, str, float]],
@@ -75,6 +78,60 @@ def qualifying_clusters(clusters: Iterable[frozenset[str]], cse_offenders: Set[s
     whose co-offending never touches such an event (burglary) is not a group.
     """
     return [c for c in clusters if len(c) >= config.min_offenders and c & cse_offenders]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """Why a suspect outside the strong core joined a group: its summed evidence with its members."""
+
+    entity: str
+    cluster: int  # index into the clusters passed to attach_members
+    strength: float  # summed strength of its non-victim evidence with the cluster's members, each fact once
+    links: tuple[tuple[str, float], ...]  # (member, strongest single record with that member)
+
+
+def attach_members(clusters: Sequence[frozenset[str]], candidates: Iterable[str],
+                   facts: Iterable[tuple[str, str, str, float]], min_strength: float
+                   ) -> tuple[list[frozenset[str]], list[Attachment]]:
+    """Let a suspect who is in no group join the one group its summed evidence ties it to.
+
+    No single link of such a person reaches ``min_strength`` (else it would already be in the
+    component), but an analyst reading several graded intelligence reports, each naming them beside
+    a different member of one group, counts them in. ``facts`` are ``(entity, entity, fact_key,
+    strength)`` of non-victim evidence. A candidate's evidence with a cluster is summed over
+    distinct facts: one record naming them beside three members (a referral listing adults as
+    associates, one intelligence report) counts once, not three times; on the small scenario the
+    per-member sum let a parent named on one referral beside three offenders join their group.
+    When the best sum reaches ``min_strength`` the candidate joins that cluster (ties: the earlier
+    cluster). Only the clusters as given pull: a person attached here never pulls another in and
+    evidence with people outside the clusters counts for nothing, so two groups are never merged and
+    weak chains never grow a group.
+    """
+    member_of = {e: i for i, c in enumerate(clusters) for e in c}
+    pending = {c for c in candidates if c not in member_of}
+    # candidate -> cluster -> fact -> its strongest record; and per member, for the explanation
+    by_fact: dict[str, dict[int, dict[str, float]]] = {}
+    by_member: dict[str, dict[int, dict[str, float]]] = {}
+    for a, b, fact, strength in facts:
+        if strength <= 0 or a == b:
+            continue
+        for node, other in ((a, b), (b, a)):
+            if node in pending and other in member_of:
+                i = member_of[other]
+                per_fact = by_fact.setdefault(node, {}).setdefault(i, {})
+                per_fact[fact] = max(per_fact.get(fact, 0.0), float(strength))
+                per_member = by_member.setdefault(node, {}).setdefault(i, {})
+                per_member[other] = max(per_member.get(other, 0.0), float(strength))
+    attachments = []
+    grown = [set(c) for c in clusters]
+    for node in sorted(by_fact):
+        sums = {i: sum(found.values()) for i, found in by_fact[node].items()}
+        best = min(sums, key=lambda i: (-sums[i], i))
+        if sums[best] >= min_strength - 1e-9:  # 0.4 + 0.4 must reach 0.8
+            grown[best].add(node)
+            links = tuple(sorted((m, round(v, 6)) for m, v in by_member[node][best].items()))
+            attachments.append(Attachment(node, best, round(sums[best], 6), links))
+    return [frozenset(c) for c in grown], attachments
 
 
 @dataclass(frozen=True)

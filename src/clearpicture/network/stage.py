@@ -20,7 +20,14 @@ from ..store import StageResult, Store
 from . import edges_sql, groups_sql
 from .config import NetworkConfig, load_config
 from .executor import ENGINES, run_steps
-from .grouping import find_clusters, measure_members, offender_graph, qualifying_clusters
+from .grouping import (
+    Attachment,
+    attach_members,
+    find_clusters,
+    measure_members,
+    offender_graph,
+    qualifying_clusters,
+)
 from .identity import assign_ids, parse_group_number
 
 __all__ = ["GROUP_TABLES", "run"]
@@ -81,14 +88,15 @@ def run(store: Store, config: NetworkConfig | Mapping[str, Any] | None = None,
         use_dv = store.has_table("definition_victims") and bool(
             store.sql("SELECT count(*) FROM definition_victims WHERE definition_id = ?", [cfg.definition])[0][0])
         cse = {str(r[0]) for r in store.sql(groups_sql.cse_offenders_sql(cfg, use_dv))}
-        clusters = qualifying_clusters(find_clusters(graph, cfg), cse, cfg)
+        clusters, attachments = _groups_with_attached(store, cfg, graph, cse)
         named, changes = assign_ids(clusters, previous, _next_number(store, previous), cfg.min_identity_overlap)
-        _write_groups(store, cfg, graph, named, use_dv)
+        _write_groups(store, cfg, graph, named, use_dv, {a.entity for a in attachments})
         _write_changes(store, result.run_id, changes)
         result.counts.update({
             "suspect_graph_nodes": graph.number_of_nodes(),
             "suspect_graph_edges": graph.number_of_edges(),
             "groups": len(named),
+            "attached_by_summed_evidence": len(attachments),
             "group_offenders": sum(len(m) for _, m in named),
             "group_victims": store.sql("SELECT count(DISTINCT entity_id) FROM group_victims")[0][0],
             "changes": {c: sum(1 for x in changes if x.change == c) for c in sorted({x.change for x in changes})},
@@ -107,11 +115,34 @@ def _suspect_graph(store: Store, cfg: NetworkConfig) -> nx.Graph:
     return offender_graph(nodes, ((str(a), str(b), float(s)) for a, b, s in edges), cfg.min_strength)
 
 
+def _groups_with_attached(store: Store, cfg: NetworkConfig, graph: nx.Graph, cse: set[str]
+                          ) -> tuple[list[frozenset[str]], list[Attachment]]:
+    """Qualifying clusters, each with the suspects its members' summed weaker evidence pulls in.
+
+    Every cluster (burglary crews too) competes for a loose suspect, so one whose evidence mostly
+    ties them to a crew is not handed to a CSE group; whether a cluster is a group is judged on its
+    core alone, so an attached person never makes a crew qualify. The links that attached a person
+    are added to ``graph`` so the member's degree and betweenness show them.
+    """
+    core = find_clusters(graph, cfg)
+    qualifying = set(qualifying_clusters(core, cse, cfg))
+    facts = store.sql(f"""SELECT entity_a, entity_b, fact_key, max(strength) FROM edge_evidence
+        WHERE {edges_sql.OFFENDER_EVIDENCE} GROUP BY entity_a, entity_b, fact_key ORDER BY ALL""")
+    grown, attachments = attach_members(core, sorted(graph.nodes),
+                                        ((str(a), str(b), str(f), float(s)) for a, b, f, s in facts), cfg.min_strength)
+    kept = {i for i, c in enumerate(core) if c in qualifying}
+    for a in attachments:
+        if a.cluster in kept:
+            for member, strength in a.links:
+                graph.add_edge(a.entity, member, weight=strength)
+    return [grown[i] for i in sorted(kept)], [a for a in attachments if a.cluster in kept]
+
+
 def _write_groups(store: Store, cfg: NetworkConfig, graph: nx.Graph,
-                  named: list[tuple[str, frozenset[str]]], use_dv: bool) -> None:
+                  named: list[tuple[str, frozenset[str]]], use_dv: bool, attached: set[str]) -> None:
     store.execute("CREATE OR REPLACE TEMP TABLE net_members (group_id VARCHAR, entity_id VARCHAR)")
     store.execute("""CREATE OR REPLACE TEMP TABLE net_measures (group_id VARCHAR, entity_id VARCHAR,
-        degree INTEGER, weighted_degree DOUBLE, betweenness DOUBLE)""")
+        degree INTEGER, weighted_degree DOUBLE, betweenness DOUBLE, joined_by VARCHAR)""")
     store.execute("""CREATE OR REPLACE TEMP TABLE net_stats (group_id VARCHAR, links INTEGER,
         density DOUBLE, total_strength DOUBLE)""")
     members, measures, stats = [], [], []
@@ -122,10 +153,11 @@ def _write_groups(store: Store, cfg: NetworkConfig, graph: nx.Graph,
                       round(float(sub.size(weight="weight")), 6)))
         for entity, m in measure_members(graph, group).items():
             members.append((gid, entity))
-            measures.append((gid, entity, m.degree, m.weighted_degree, m.betweenness))
+            measures.append((gid, entity, m.degree, m.weighted_degree, m.betweenness,
+                             "summed_evidence" if entity in attached else "strong_link"))
     if members:
         store.con.executemany("INSERT INTO net_members VALUES (?, ?)", members)
-        store.con.executemany("INSERT INTO net_measures VALUES (?, ?, ?, ?, ?)", measures)
+        store.con.executemany("INSERT INTO net_measures VALUES (?, ?, ?, ?, ?, ?)", measures)
         store.con.executemany("INSERT INTO net_stats VALUES (?, ?, ?, ?)", stats)
     for table, sql in (
         ("group_events", groups_sql.group_events_sql(cfg)),
@@ -157,12 +189,16 @@ def _write_groups(store: Store, cfg: NetworkConfig, graph: nx.Graph,
         'suspect side of ' || COALESCE(r.events, 0) || ' group event(s), ' || COALESCE(r.meeting_events, 0)
             || ' meeting {cfg.definition}; ' || COALESCE(r.association_evidence, 0)
             || ' association evidence record pair(s) with ' || COALESCE(r.linked_members, 0)
-            || ' other member(s)' AS explanation
+            || ' other member(s)'
+            || CASE WHEN m.joined_by = 'summed_evidence' THEN '; joined by that evidence summed over the members'
+                    || ' (no single link reaches {cfg.min_strength})' ELSE '' END AS explanation,
+        m.joined_by
     FROM net_measures m LEFT JOIN roles r ON r.group_id = m.group_id AND r.entity_id = m.entity_id
     UNION ALL
     SELECT v.group_id, v.entity_id, 'victim', NULL, NULL, NULL, count(DISTINCT v.event_id), count(DISTINCT v.event_id),
         min(p.occurred_at), max(p.occurred_at), (SELECT count(*) FROM entity_persons ep WHERE ep.entity_id = v.entity_id),
-        'victim on ' || count(DISTINCT v.event_id) || ' group event(s) meeting ' || string_agg(DISTINCT v.definition_id, ', ' ORDER BY v.definition_id)
+        'victim on ' || count(DISTINCT v.event_id) || ' group event(s) meeting ' || string_agg(DISTINCT v.definition_id, ', ' ORDER BY v.definition_id),
+        CAST(NULL AS VARCHAR)
     FROM group_victims v JOIN edge_person_events p ON p.source = v.source AND p.event_id = v.event_id
         AND p.person_id = v.person_id
     GROUP BY v.group_id, v.entity_id""")
