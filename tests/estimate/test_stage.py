@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from clearpicture.cli import main
 from clearpicture.errors import ConfigError, InputError
 from clearpicture.estimate import EstimateConfig, EstimateOptions, run, run_with_output
-from clearpicture.estimate.stage import age_band
+from clearpicture.estimate.stage import age_band, pattern_rows
 from clearpicture.store import Store
 
 SOURCES = [("POL-N", "police", "North"), ("POL-S", "police", "South"), ("SC-N", "social_care", "North"),
@@ -186,3 +186,37 @@ def test_searched_strata_add_up_the_model_averaged_draws(tmp_path: Path) -> None
     assert doc["lower"] < doc["estimate"] < doc["upper"]
     # the sum's interval is narrower than adding the strata's limits (their extremes rarely coincide)
     assert doc["upper"] - doc["lower"] < sum(s["upper"] - s["lower"] for s in doc["strata"])
+
+
+def test_pattern_rows_for_a_page_are_the_latest_run_and_protected_for_partners(tmp_path: Path) -> None:
+    store, expected = _world(tmp_path / "w.duckdb")
+    run_with_output(store, EstimateConfig(model="", options=FAST))
+    _, doc = run_with_output(store, EstimateConfig(strata="age_band", model="", options=FAST, as_of=date(2024, 6, 1)))
+    inside, note = pattern_rows(store, partner=False)
+    bands = {s["stratum"] for s in doc["strata"]}
+    assert note is None and {r["stratum"] for r in inside} == bands | {"all"}  # the latest run only
+    assert {r["pattern"]: r["count"] for r in inside if r["stratum"] == "all"} == dict(expected)
+    shared, note = pattern_rows(store, partner=True)
+    assert note is not None and "suppressed" in note
+    assert len(shared) == (len(bands) + 1) * 7  # every pattern of 3 lists per stratum and all, zeros included
+    assert all(r["count"] is None or (r["count"] >= 10 and r["count"] % 5 == 0) for r in shared)
+    small = {(r["stratum"], r["pattern"]) for r in inside if r["count"] < 10}
+    assert small and all(r["count"] is None for r in shared if (r["stratum"], r["pattern"]) in small)
+    assert pattern_rows(Store(tmp_path / "empty.duckdb"), partner=True) == ([], None)
+
+
+def test_report_section_for_partners_rounds_the_estimate_and_hides_fit_statistics(tmp_path: Path) -> None:
+    from clearpicture.report.model import Context
+    from clearpicture.report.sections_findings import estimate as estimate_section
+
+    store, expected = _world(tmp_path / "w.duckdb")
+    _, doc = run_with_output(store, EstimateConfig(strata="area", model="", options=FAST))
+    inside = estimate_section(Context(store, "operational"))
+    shared = estimate_section(Context(store, "partner"))
+    observed = sum(expected.values())
+    assert f"{observed:,} child victims" in inside.paragraphs[0]  # the total, not a stratum
+    assert f"{5 * round(observed / 5):,} child victims" in shared.paragraphs[0]
+    assert f"{round(doc['estimate']):,}" in inside.paragraphs[0]
+    assert f"{5 * round(doc['estimate'] / 5):,}" in shared.paragraphs[0]
+    assert "aic" in inside.tables[0].columns and "aic" not in shared.tables[0].columns
+    assert all(m["estimate"] % 5 == 0 for m in shared.tables[0].rows)

@@ -76,35 +76,47 @@ def language(ctx: Context) -> Section:
         "never named or ranked."], [shown])
 
 
+def _num(x: float | None) -> str:
+    return "no finite limit" if x is None or x != x or x in (float("inf"), float("-inf")) else f"{x:,.0f}"
+
+
 @register_section("estimate")
 def estimate(ctx: Context) -> Section:
     if not _stage_done(ctx, "estimate") or not ctx.store.has_table("estimate_results"):
         return Section("estimate", "Victims not known to any agency", ["The estimate stage has not been run."])
     res = ctx.store.dicts("""SELECT stratum, lists, observed, estimate, lower, upper, model, method, interval_method,
-                                    warnings FROM estimate_results WHERE run_id = (SELECT max_by(run_id, finished_at)
-                                    FROM runs WHERE stage = 'estimate')""")
+                                    warnings FROM estimate_results WHERE stratum = 'all' AND run_id = (SELECT
+                                    max_by(run_id, finished_at) FROM runs WHERE stage = 'estimate')""")
     if not res:
         return Section("estimate", "Victims not known to any agency", ["No estimate was stored."])
     r = res[0]
+    if ctx.partner and r["observed"] < ctx.rule.threshold:
+        return Section("estimate", "Victims not known to any agency",
+                       ["Too few victims are recorded for an estimate to be shared."])
+    models = ctx.store.dicts("""SELECT model, aic, bic, round(estimate) AS estimate, chosen FROM estimate_models
+                                WHERE admissible AND run_id = (SELECT max_by(run_id, finished_at) FROM runs
+                                WHERE stage = 'estimate') ORDER BY aic LIMIT 8""")
+    columns = ["model", "aic", "bic", "estimate", "chosen"]
+    if ctx.partner:  # observed count protected, modelled figures rounded, fit statistics (functions of the cells) left out
+        share = _optional("clearpicture.estimate.share", "partner_result_row")
+        r = share(r, ctx.rule) if share else r
+        models = [{k: v for k, v in m.items() if k not in ("aic", "bic")} | {
+            "estimate": None if m["estimate"] is None else int(ctx.rule.rounding * round(m["estimate"] / ctx.rule.rounding))}
+            for m in models]
+        columns = ["model", "estimate", "chosen"]
     ctx.facts["estimate"] = r
     paras = [f"Multiple systems estimation over {', '.join(json.loads(r['lists']))} lists: "
              f"{r['observed']:,} child victims are known to at least one agency; the estimated total is "
-             f"{r['estimate']:,.0f} (95% interval {r['lower']:,.0f} to {r['upper']:,.0f}; model {r['model'] or 'main effects'}, "
+             f"{r['estimate']:,.0f} (95% interval {_num(r['lower'])} to {_num(r['upper'])}; model {r['model'] or 'main effects'}, "
              f"chosen by {r['method']}, interval {r['interval_method']}).",
              "The estimate rests on assumptions (lists overlap as the model says, every victim could appear on a "
              "list); the table of candidate models below shows how far model choice alone moves it."]
     for w in json.loads(r["warnings"] or "[]"):
         paras.append(f"Warning: {w}")
-    models = ctx.store.dicts("""SELECT model, aic, bic, round(estimate) AS estimate, chosen FROM estimate_models
-                                WHERE admissible ORDER BY aic LIMIT 8""")
     for m in models:
         m["model"] = m["model"] or "main effects"
-    if ctx.partner and r["observed"] < ctx.rule.threshold:
-        return Section("estimate", "Victims not known to any agency",
-                       ["Too few victims are recorded for an estimate to be shared."])
     return Section("estimate", "Victims not known to any agency", paras,
-                   [SectionTable("Candidate models (sensitivity to model choice)", ["model", "aic", "bic", "estimate",
-                                                                                   "chosen"], models)])
+                   [SectionTable("Candidate models (sensitivity to model choice)", columns, models)])
 
 
 @register_section("investigations")
