@@ -74,16 +74,36 @@ def page(browser: Browser, server: str) -> Iterator[Page]:
     pg = context.new_page()
     errors: list[str] = []
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.goto("/login")
-    shot(pg, "login")
-    # Signed in through the context's request API (shares the cookie jar): the sign-in page sends
-    # Referrer-Policy no-referrer, so Chromium posts its form with "Origin: null", which the
-    # cross-site check refuses (reported; the dashboard pages set a same-origin referrer policy).
-    r = pg.request.post("/login", form={"username": "admin", "password": PASSWORD})
-    assert r.status == 200, r.text()
+    sign_in(pg)
     pg.errors = errors  # type: ignore[attr-defined]
     yield pg
     context.close()
+
+
+def sign_in(pg: Page) -> None:
+    """Sign in as a person does: type into the form's fields and press its button.
+
+    A wrong password first: the form answers with its message and no session; then the right one,
+    which lands on the overview with an HttpOnly session cookie.
+    """
+    pg.goto("/login")
+    expect(pg.locator("h1")).to_have_text("Sign in")
+    pg.fill("#username", "admin")
+    pg.fill("#password", "not the password")
+    with pg.expect_navigation():
+        pg.click("form.login button[type=submit]")
+    expect(pg.locator("p.error[role=alert]")).to_be_visible()
+    assert not [c for c in pg.context.cookies() if c["name"] == "cp_session"]
+    pg.goto("/login")  # a fresh form (new sign-in token), for the screenshot too
+    pg.fill("#username", "admin")
+    pg.fill("#password", PASSWORD)
+    shot(pg, "login")
+    with pg.expect_navigation():
+        pg.click("form.login button[type=submit]")
+    assert not pg.url.endswith("/login"), pg.url
+    expect(pg.locator("header.site .who")).to_contain_text("admin")
+    cookie = [c for c in pg.context.cookies() if c["name"] == "cp_session"]
+    assert cookie and cookie[0]["httpOnly"] and cookie[0]["sameSite"] == "Strict"
 
 
 def shot(page: Page, name: str) -> None:
@@ -92,7 +112,8 @@ def shot(page: Page, name: str) -> None:
 
 
 def test_overview_and_facet_filter(page: Page) -> None:
-    page.goto("/dashboard")
+    page.goto("/")  # where signing in lands
+    page.click("#open-dashboard")
     expect(page.locator("h1")).to_have_text("Overview")
     rows = page.locator("#sources-table tbody tr")
     total = rows.count()
