@@ -51,3 +51,29 @@ def test_groups_section_is_registered_with_evaluate(grouped: Store, tmp_path: Pa
     assert "groups" in SECTIONS
     doc = evaluate(grouped, _truth(tmp_path, grouped), sections=["groups"])
     assert doc["groups"]["per_group"]["T1"] == 1.0
+
+
+def test_unrecorded_offenders_are_counted_apart_and_every_miss_has_a_cause(tmp_path: Path) -> None:
+    import networld
+
+    from clearpicture import network
+
+    w = networld.story()
+    w.person("H1")  # known only as the subject of a health contact naming nobody else
+    w.event("HC1", kind="health_contact", source="WMP")
+    w.on_event("HC1", "subject", "H1")
+    with networld.build(tmp_path / "causes.duckdb", w) as store:
+        network.run(store)
+        truth = _truth(tmp_path, store)
+        _write(truth / "groups.csv", ["group_id", "true_person", "role"],
+               [["T1", p, "offender"] for p in ("O1", "O2", "NOBODY")]  # O3 is found too: an extra
+               + [["T2", p, "offender"] for p in ("X1", "X2")]  # recorded and tied, never grouped
+               + [["T3", p, "offender"] for p in ("L1", "H1", "GHOST")])
+        figures = evaluate_groups(store, truth)
+    assert figures["per_group"]["T1"] == 0.5  # {O1, O2} of {O1, O2, O3, NOBODY}
+    # Counting only recorded offenders: T1 is {O1, O2} against {O1, O2, O3}; T3 has two recorded.
+    assert figures["per_group_recorded_offenders"] == {"T1": round(2 / 3, 4), "T2": 0.0, "T3": 0.0}
+    assert figures["recorded_offender_groups"] == 3
+    assert figures["mean_best_jaccard_recorded_offenders"] == round((2 / 3) / 3, 4)
+    assert figures["missed_offenders"] == {"no_record": 2, "record_ties_to_nothing": 1, "alone_in_records": 1,
+                                           "group_not_reported": 2, "not_joined": 0, "extra": 1}
