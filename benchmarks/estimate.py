@@ -80,8 +80,10 @@ def simulate(seed: int, world: str = "correlated", shift: float = 0.0) -> tuple[
     return total, keyed
 
 
-def synth_world(seed: int, folder: Path, rules: tuple[str, ...]) -> tuple[int, dict[str, dict[str, int]], dict[str, Any]]:
-    """A `small` synthetic scenario through the pipeline: (true total, pattern counts per list rule, diagnosis).
+def synth_world(seed: int, folder: Path, rules: tuple[str, ...]) -> tuple[
+        int, dict[str, tuple[tuple[str, ...], dict[str, int]]], dict[str, Any]]:
+    """A `small` synthetic scenario through the pipeline: (true total, (lists, pattern counts) per list rule,
+    diagnosis). Lists are the source kinds that hold anyone under the rule, as ``clearpicture estimate`` uses.
 
     The workspace is kept in ``folder`` and reused when the script is run again on the same folder
     (``--workdir``), so list rules and models can be compared without rebuilding the worlds.
@@ -105,10 +107,11 @@ def synth_world(seed: int, folder: Path, rules: tuple[str, ...]) -> tuple[int, d
             run_stages(store, [out], stages=["definitions", "link", "groups"])
         done.write_text("ok\n")
     truth = json.loads((out / "truth" / "victims.json").read_text())
-    counts: dict[str, dict[str, int]] = {}
+    counts: dict[str, tuple[tuple[str, ...], dict[str, int]]] = {}
     with Store(db, read_only=True) as store:
         for rule in rules:
-            counts[rule] = victim_histories(store, EstimateConfig(evidence=rule)).counts()
+            hist = victim_histories(store, EstimateConfig(evidence=rule))
+            counts[rule] = (hist.lists, hist.counts())
         diag = {rule: diagnose(store, out / "truth", rule) for rule in rules}
     return int(truth["total_victims"]), counts, diag
 
@@ -245,14 +248,15 @@ def main() -> None:
         for seed in range(args.seed0, args.seed0 + args.seeds):
             if source == "synth":
                 total, by_rule, diag = synth_world(seed, folder, rules)
-                counts = by_rule[args.evidence]
+                lists, counts = by_rule[args.evidence]
                 for r in compare:
-                    other[r].append(one(total, by_rule[r], LISTS, args, baseline=False))
+                    other[r].append(one(total, by_rule[r][1], by_rule[r][0], args, baseline=False))
                 for r in rules:
                     diags[r].append(diag[r])
             else:
                 total, counts = simulate(seed, args.world, args.shift)
-            rows.append(one(total, counts, LISTS, args))
+                lists = LISTS
+            rows.append(one(total, counts, lists, args))
             print(f"  seed {seed}: N {total} observed {rows[-1]['observed']} estimate "
                   f"{rows[-1]['chosen'].get('estimate', float('nan')):.1f} averaged "
                   f"{rows[-1]['chosen'].get('averaged', ['-', '-'])}", file=sys.stderr, flush=True)

@@ -84,3 +84,11 @@ def test_existence_lp_detects_a_zero_cell_forced_by_the_margins() -> None:
     x = np.array([[1, 1, 0], [1, 0, 1], [1, 1, 1]], dtype=float)
     assert not mle_exists(x, np.array([5.0, 0.0, 3.0]))
     assert mle_exists(x, np.array([5.0, 2.0, 3.0]))
+
+
+def test_a_pattern_of_another_length_is_never_dropped_silently() -> None:
+    from clearpicture.estimate.table import build_table
+
+    assert build_table(["a", "b", "c"], {"110": 4, "001": 2}).observed == 6
+    with pytest.raises(ValueError, match="do not fit 4 lists"):
+        build_table(["a", "b", "c", "d"], {"110": 4})

@@ -86,9 +86,15 @@ def all_patterns(t: int) -> npt.NDArray[np.int_]:
 
 
 def build_table(lists: Sequence[str], counts_by_pattern: Mapping[str, int | float]) -> CountTable:
-    """A table from a mapping pattern -> count (already validated); absent patterns are zeros."""
+    """A table from a mapping pattern -> count (already validated); absent patterns are zeros.
+
+    A pattern that is not one of the table's (another number of lists) is a programming error,
+    never silently dropped."""
     pats = all_patterns(len(lists))
     keys = ["".join(str(v) for v in row) for row in pats]
+    stray = set(counts_by_pattern) - set(keys)
+    if stray:
+        raise ValueError(f"pattern(s) {', '.join(sorted(stray)[:3])} do not fit {len(lists)} lists")
     counts = np.array([float(counts_by_pattern.get(k, 0)) for k in keys], dtype=float)
     return CountTable(tuple(lists), pats, counts)
 
