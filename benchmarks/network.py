@@ -190,8 +190,8 @@ def run_baseline(db: Path) -> dict[str, Any]:
                 for b, sb, _rb in people[i + 1:]:
                     if a == b or (sa == "victim" and sb == "victim") or "victim" in (sa, sb):
                         continue  # victim evidence never joins offenders
-                    ev = "intelligence" if kind == "intelligence" else (
-                        "co_offending" if sa == sb == "suspect" else "co_involved")
+                    both = sa == sb == "suspect"  # intelligence naming both as its subjects
+                    ev = ("intelligence" if kind == "intelligence" else "co_offending") if both else "co_involved"
                     w = cfg.weight(ev) * (_grading(grading, cfg) if kind == "intelligence" else 1.0)
                     add(a, b, ev, node, w)
         elif node[0] == "o":
