@@ -25,7 +25,7 @@ from ..security.sessions import SessionPolicy
 from ..store import Store
 from .db import Database
 from .middleware import SecurityMiddleware
-from .templating import render
+from .templating import compile_templates, render
 
 __all__ = ["create_app"]
 
@@ -53,6 +53,7 @@ def create_app(
     pass the scheme on); over https the flag is set anyway.
     """
     db = Database(db_path)
+    compile_templates()
     app = FastAPI(
         title="clearpicture",
         version=__version__,

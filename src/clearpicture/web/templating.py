@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from ..security.sessions import Session
 
-__all__ = ["TEMPLATES", "render", "render_fragment"]
+__all__ = ["TEMPLATES", "compile_templates", "render", "render_fragment"]
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.autoescape = True
@@ -62,3 +62,12 @@ def render_fragment(name: str, context: dict[str, Any]) -> Markup:
     It gets no request, actor or CSRF token: a fragment must hold nothing that differs by viewer.
     """
     return Markup(TEMPLATES.env.get_template(name).render(context))
+
+
+def compile_templates() -> int:
+    """Compile every template once, at start-up: otherwise the first burst of users after a start
+    compiles each template in every worker thread at once. Returns how many there are."""
+    names = TEMPLATES.env.list_templates(extensions=["html"])
+    for name in names:
+        TEMPLATES.env.get_template(name)
+    return len(names)
