@@ -74,9 +74,20 @@ PREP_INCREMENTAL = r"""
 import sys
 from clearpicture import Store
 from clearpicture.linkage import incremental
-db, source = sys.argv[1:3]
+db, source, days = sys.argv[1:4]
 with Store(db) as store:
-    incremental.forget_source(store, source)
+    if days == "all":
+        incremental.forget_source(store, source)
+    else:  # only the source's records created in its last `days` days: a force's latest extract
+        store.execute("CREATE TEMP TABLE recent AS SELECT source, person_id FROM raw_persons "
+                      "WHERE source = ? AND recorded_at > (SELECT max(recorded_at) FROM raw_persons "
+                      "WHERE source = ?) - to_days(CAST(? AS INTEGER))", [source, source, days])
+        store.execute("DELETE FROM entity_persons WHERE (source, person_id) IN (SELECT * FROM recent)")
+        store.execute("DELETE FROM entity_person_features WHERE (source, person_id) IN (SELECT * FROM recent)")
+        for t in ("entity_pairs", "entity_review"):
+            if store.has_table(t):
+                store.execute(f"DELETE FROM {t} WHERE (source_l, person_id_l) IN (SELECT * FROM recent) "
+                              "OR (source_r, person_id_r) IN (SELECT * FROM recent)")
 """
 
 
@@ -166,7 +177,14 @@ def bench_size(label: str, incremental_source: list[str]) -> dict[str, Any]:
 
 
 def _incremental(db: Path, work: Path, mem: str, data: Path, source: str, full: dict[str, Any]) -> dict[str, Any]:
-    """Time re-linking one source's records against the rest, on a copy of the linked workspace."""
+    """Time re-linking one source's records against the rest, on a copy of the linked workspace.
+
+    ``source`` is a code, ``auto`` (the middle-sized source) or ``smallest``, optionally followed by
+    ``:DAYS``: then only the records that source created in its last DAYS days are taken out and
+    linked back (a force's latest extract), not its whole history.
+    """
+    source, _, days = source.partition(":")
+    days = days or "all"
     copy = work / "incremental.duckdb"
     shutil.copy(db, copy)
     if source in ("auto", "smallest"):  # the middle-sized source as the test does, or the smallest
@@ -176,9 +194,9 @@ def _incremental(db: Path, work: Path, mem: str, data: Path, source: str, full: 
         counts = con.execute("SELECT source, count(*) FROM raw_persons GROUP BY 1 ORDER BY 2, 1").fetchall()
         con.close()
         source = str(counts[len(counts) // 2 if source == "auto" else 0][0])
-    subprocess.run([sys.executable, "-c", PREP_INCREMENTAL, str(copy), source], check=True)
+    subprocess.run([sys.executable, "-c", PREP_INCREMENTAL, str(copy), source, days], check=True)
     r = run_child([str(copy), "incremental", source, mem, str(work / "tmp"), str(data)])
-    r["stage"] = f"link (incremental, {source})"
+    r["stage"] = f"link (incremental, {source}{'' if days == 'all' else f', last {days} days'})"
     if "error" not in r:
         r["speedup_vs_full_wall"] = round(full["seconds"] / r["seconds"], 1)
         r["speedup_vs_full_cpu"] = round(full["cpu_seconds"] / max(r["cpu_seconds"], 1e-9), 1)
@@ -258,7 +276,8 @@ def main() -> None:
     ap.add_argument("--sizes", nargs="+", default=["100k", "1m"], choices=list(SIZES))
     ap.add_argument("--incremental-source", nargs="*", default=[],
                     help="sources whose records are re-linked incrementally after the full link run, one at a "
-                         "time ('auto' = the middle-sized source, 'smallest' = the smallest)")
+                         "time ('auto' = the middle-sized source, 'smallest' = the smallest; ':DAYS' after "
+                         "it = only the records it created in its last DAYS days, e.g. auto:365)")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks-scale.json")
     ap.add_argument("--no-plot", action="store_true")
     ap.add_argument("--merge", nargs="*", type=Path, default=None,
