@@ -220,3 +220,20 @@ def test_report_section_for_partners_rounds_the_estimate_and_hides_fit_statistic
     assert f"{5 * round(doc['estimate'] / 5):,}" in shared.paragraphs[0]
     assert "aic" in inside.tables[0].columns and "aic" not in shared.tables[0].columns
     assert all(m["estimate"] % 5 == 0 for m in shared.tables[0].rows)
+
+
+def test_cli_db_partner_audience_protects_strata_and_their_patterns(tmp_path: Path) -> None:
+    store, expected = _world(tmp_path / "w.duckdb")
+    store.close()
+    r = CliRunner().invoke(main, ["estimate", "--db", str(tmp_path / "w.duckdb"), "--model", "", "--strata", "area",
+                                  "--bootstrap", "50", "--json", "--audience", "partner"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["audience"] == "partner" and out["evidence"] == "substantiated"
+    assert out["observed"] % 5 == 0 and abs(out["observed"] - sum(expected.values())) <= 2
+    assert [s["stratum"] for s in out["strata"]] == ["North", "South"]
+    assert all(s["observed"] % 5 == 0 for s in out["strata"])
+    assert len(out["patterns"]) == 7 and set(out["patterns"][0]) == {"pattern", "lists", "North", "South", "all"}
+    cells = [row[c] for row in out["patterns"] for c in ("North", "South", "all")]
+    assert all(v is None or (v >= 10 and v % 5 == 0) for v in cells)
+    assert all("aic" not in m for m in out["models"])
