@@ -85,8 +85,9 @@ def prepare(work: Path, scenario: str, seed: int, oracle: bool) -> tuple[Path, s
             t = time.perf_counter()
             ingest.run(store, [data])
             print(f"ingested in {time.perf_counter() - t:.1f} s", flush=True)
-            stages = [s for s in ("linkage", "definitions") if s in STAGES]
-            if oracle or len(stages) < 2:
+            modules = dict(STAGES)  # stage name -> module, run in the pipeline's order
+            stages = [s for s in ("quality", "definitions", "link") if s in modules]
+            if oracle or not {"definitions", "link"} <= set(stages):
                 _oracle(store, data / "truth")
                 how = "entities and definitions from the scenario truth (linkage/definitions not run)"
             else:
@@ -94,7 +95,7 @@ def prepare(work: Path, scenario: str, seed: int, oracle: bool) -> tuple[Path, s
 
                 for name in stages:
                     t = time.perf_counter()
-                    importlib.import_module(STAGES[name]).run(store, None)
+                    importlib.import_module(modules[name]).run(store, None)
                     print(f"{name} in {time.perf_counter() - t:.1f} s", flush=True)
                 how = "after the linkage and definitions stages"
         tmp.rename(base)
@@ -155,7 +156,9 @@ def run_baseline(db: Path) -> dict[str, Any]:
                         "WHERE role IS NOT NULL").fetchall()
     con.close()
     bip = nx.Graph()  # person entities on one side; events, objects, places on the other
-    presence: dict[str, list[tuple[str, datetime | None, str, str, tuple[str, str] | None]]] = defaultdict(list)
+    # place -> (person, when, role, side, event or None, the record that puts them there)
+    presence: dict[str, list[tuple[str, datetime | None, str, str, tuple[str, str] | None, tuple[str, ...]]]] = \
+        defaultdict(list)
     for s, ft, fid, tt, tid, role, at in links:
         if ft != "person":
             ft, fid, tt, tid = tt, tid, ft, fid
@@ -168,11 +171,11 @@ def run_baseline(db: Path) -> dict[str, Any]:
             bip.add_edge(("p", ent), ("e", s, tid), role=role, side=side)
             bip.nodes[("p", ent)]["suspect"] = bip.nodes[("p", ent)].get("suspect", False) or side == "suspect"
             if loc is not None and (s, loc) in locs and role not in BYSTANDER_ROLES:
-                presence[locs[(s, loc)]].append((ent, when or at, role, side, (s, tid)))
+                presence[locs[(s, loc)]].append((ent, when or at, role, side, (s, tid), (s, "event", tid)))
         elif tt == "object" and (s, tid) in objs and objs[(s, tid)][1] in cfg.shared_object_kinds:
             bip.add_edge(("p", ent), ("o", objs[(s, tid)][0]))
         elif tt == "location" and (s, tid) in locs:
-            presence[locs[(s, tid)]].append((ent, at, role, "other", None))
+            presence[locs[(s, tid)]].append((ent, at, role, "other", None, (s, "location", tid)))
     facts: dict[tuple[str, str, str, Any], float] = {}
 
     def add(a: str, b: str, kind: str, key: Any, strength: float) -> None:
@@ -206,15 +209,20 @@ def run_baseline(db: Path) -> dict[str, Any]:
         if len(people) < 2 or len(people) > cfg.max_hub_people:
             continue
         hub = min(1.0, cfg.hub_scale / (len(people) - 1))
-        for i, (a, ta, ra, sa, ea) in enumerate(seen):
-            for b, tb, rb, sb, eb in seen[i + 1:]:
+        for i, (a, ta, ra, sa, ea, reca) in enumerate(seen):
+            for b, tb, rb, sb, eb, recb in seen[i + 1:]:
                 if a == b or "victim" in (sa, sb) or (ea is not None and ea == eb):
                     continue
                 if ra == rb == "resident":
                     add(a, b, "co_residence", place, cfg.weight("co_residence") * hub)
-                elif "resident" not in (ra, rb) and ta and tb and \
-                        abs((ta - tb).total_seconds()) / 86400 <= cfg.presence_window_days:
-                    add(a, b, "co_presence", (place, min(ta, tb).date()), cfg.weight("co_presence") * hub)
+                elif "resident" in (ra, rb):  # one at the other's home: one fact per record of the visit
+                    add(a, b, "at_residence", (place, recb if ra == "resident" else reca),
+                        cfg.weight("at_residence") * hub)
+                elif ta and tb:
+                    if abs((ta - tb).total_seconds()) / 86400 <= cfg.presence_window_days:
+                        add(a, b, "co_presence", (place, min(ta, tb).date()), cfg.weight("co_presence") * hub)
+                else:  # a visit without a date
+                    add(a, b, "co_visit", place, cfg.weight("co_visit") * hub)
     for s, ft, fid, tt, tid, role, _at in links:
         if ft == tt == "person" and role in ("associate", "partner", "family") \
                 and (s, fid) in ents and (s, tid) in ents:

@@ -87,6 +87,31 @@ def test_co_presence_within_window_counts_and_outside_does_not(tmp_path) -> None
     assert pairs == {("E-A", "E-B")}
 
 
+def test_undated_visits_to_one_place_and_being_at_anothers_home_are_evidence(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    w = networld.WorldBuilder()
+    for p in ("A", "B", "D", "R", "S"):
+        w.person(p)
+    w.place("FLAT", kind="flat")
+    w.link("person", "A", "location", "FLAT", "visited", at="2023-05-01 22:00:00")
+    w.link("person", "B", "location", "FLAT", "visited", at="2023-08-01 22:00:00")  # dated, months apart
+    w.link("person", "D", "location", "FLAT", "visited")  # no date recorded
+    w.place("HOME", kind="home")
+    w.link("person", "R", "location", "HOME", "resident")
+    for i, at in enumerate(("2023-02-01 20:00:00", "2023-03-01 20:00:00")):  # two crimes at R's home
+        w.event(f"C{i}", at=at, location="HOME", offence="19/7")
+        w.on_event(f"C{i}", "suspect", "S")
+    with networld.build(tmp_path / "v.duckdb", w) as store:
+        network.run(store)
+        kinds = {(a, b): k for a, b, k in store.sql("SELECT entity_a, entity_b, kinds FROM edge_entities")}
+        home = _pair(store, "E-R", "E-S")
+        visit = _pair(store, "E-A", "E-D")
+    assert kinds == {("E-A", "E-D"): "co_visit", ("E-B", "E-D"): "co_visit", ("E-R", "E-S"): "at_residence"}
+    # three people at the flat (hub factor 1); the home: one fact per crime there
+    assert visit is not None and visit["strength"] == pytest.approx(DEFAULT_CONFIG.weight("co_visit"))
+    assert home is not None and home["facts"] == 2
+    assert home["offender_strength"] == pytest.approx(2 * DEFAULT_CONFIG.weight("at_residence"))
+
+
 def test_spark_and_duckdb_sql_differ_only_in_dialect_helpers() -> None:
     cfg = load_config(None)
     duck = dict(edges_sql.edge_steps(cfg, "duckdb"))

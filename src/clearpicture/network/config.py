@@ -33,6 +33,8 @@ class NetworkConfig:
             "shared_object": 0.8,  # both linked to one vehicle/phone/... (times the hub factor)
             "co_presence": 0.4,  # at one place within the window (times the hub factor)
             "co_residence": 0.4,  # both resident at one place (times the hub factor)
+            "at_residence": 0.6,  # one at the other's home, on an event there or visiting (times the hub factor)
+            "co_visit": 0.3,  # both recorded at one place, at least one of them undated (times the hub factor)
             "associate": 0.6,  # a recorded person-to-person association
             "partner": 0.6,
             "family": 0.3,

@@ -196,23 +196,35 @@ def _presence_sql(dialect: str) -> str:
 
 
 def presence_pairs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
-    """Two entities at one resolved place within the window, or both resident there."""
+    """Two entities at one resolved place: both resident (``co_residence``); one at the other's
+    home, on an event there or visiting (``at_residence``, one fact per record of the visit); both
+    there within the window (``co_presence``, one fact per place and day); or both recorded there
+    with at least one visit undated (``co_visit``, one fact per place). Undated visits used to be
+    dropped, though a private flat two suspects both visit is association evidence whenever it was;
+    the hub factor keeps a hotel or takeaway from counting."""
     _check(dialect)
-    days = _days_apart("a.occurred_at", "b.occurred_at", dialect)
-    kind = "CASE WHEN a.role = 'resident' AND b.role = 'resident' THEN 'co_residence' ELSE 'co_presence' END"
+    resident_both = "a.role = 'resident' AND b.role = 'resident'"
+    resident_one = "(a.role = 'resident' OR b.role = 'resident')"
+    dated_both = "a.occurred_at IS NOT NULL AND b.occurred_at IS NOT NULL"
+    within = f"{_days_apart('a.occurred_at', 'b.occurred_at', dialect)} <= {float(config.presence_window_days)}"
     day = _str("CAST(LEAST(a.occurred_at, b.occurred_at) AS DATE)", dialect)
+    visit = ("CASE WHEN a.role = 'resident' THEN concat_ws('|', b.source, b.record) "
+             "ELSE concat_ws('|', a.source, a.record) END")
     return f"""
     WITH pr AS ({_presence_sql(dialect)}),
     hubs AS (SELECT location_entity, count(DISTINCT entity_id) AS people FROM pr GROUP BY location_entity)
-    SELECT {kind} AS kind, a.entity_id AS entity_a, b.entity_id AS entity_b, a.role AS role_a,
+    SELECT CASE WHEN {resident_both} THEN 'co_residence' WHEN {resident_one} THEN 'at_residence'
+                WHEN {dated_both} THEN 'co_presence' ELSE 'co_visit' END AS kind,
+        a.entity_id AS entity_a, b.entity_id AS entity_b, a.role AS role_a,
         b.role AS role_b, a.side AS side_a, b.side AS side_b, a.source AS source_a, a.person_id AS person_id_a,
         a.record AS record_a,
         b.source AS source_b, b.person_id AS person_id_b, b.record AS record_b,
         'location' AS via_type, {_null_str(dialect)} AS via_source,
         a.location_entity AS via_id,
-        CASE WHEN a.role = 'resident' AND b.role = 'resident'
-             THEN concat_ws('|', 'residence', a.location_entity)
-             ELSE concat_ws('|', 'presence', a.location_entity, {day}) END AS fact_key,
+        CASE WHEN {resident_both} THEN concat_ws('|', 'residence', a.location_entity)
+             WHEN {resident_one} THEN concat_ws('|', 'at_residence', a.location_entity, {visit})
+             WHEN {dated_both} THEN concat_ws('|', 'presence', a.location_entity, {day})
+             ELSE concat_ws('|', 'visit', a.location_entity) END AS fact_key,
         a.occurred_at AS at_a, b.occurred_at AS at_b, {_null_str(dialect)} AS grading,
         h.people AS hub_people, {_hub_factor("h.people", config)} AS factor
     FROM pr a
@@ -221,9 +233,7 @@ def presence_pairs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
     WHERE h.people <= {int(config.max_hub_people)}
       AND NOT (a.event_id IS NOT NULL AND b.event_id IS NOT NULL AND a.source = b.source
                AND a.event_id = b.event_id)
-      AND ((a.role = 'resident' AND b.role = 'resident')
-           OR (a.role <> 'resident' AND b.role <> 'resident' AND a.occurred_at IS NOT NULL AND b.occurred_at IS NOT NULL
-               AND {days} <= {float(config.presence_window_days)}))"""
+      AND ({resident_one} OR NOT ({dated_both}) OR {within})"""
 
 
 def person_pairs_sql(config: NetworkConfig, dialect: str = "duckdb") -> str:
