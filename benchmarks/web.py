@@ -15,6 +15,10 @@ its requests are a person's first view. After the run the copy's audit log is ve
 consultation rows counted against the person-page views sent: every view must have its row.
 
     .venv/bin/python benchmarks/web.py [--db WORKSPACE] [--users 20] [--requests 200]
+
+To compare with an earlier version under the same machine load, run it again with that version's
+source first on the path (``git archive COMMIT src | tar -x -C DIR``, then ``PYTHONPATH=DIR/src``):
+the server child inherits the environment, and the first line printed names the code measured.
 """
 
 from __future__ import annotations
@@ -191,6 +195,9 @@ def main() -> None:
         records.get(many[i % n], 0) for i in range(args.requests))
     group_views = args.requests + 1
     base_p95 = _pct(pages["baseline /static/app.css"].times, 95)
+    import clearpicture
+
+    print(f"code {Path(clearpicture.__file__).parent}")
     print(f"workspace {src}: {args.users} concurrent users, {args.requests} requests per page, no think time, "
           f"{wall:.1f} s; CPU count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
     print(f"{'page':28} {'first ms':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7} "
