@@ -52,7 +52,7 @@ class _CursorStore(Store):
         self._version: tuple[Any, ...] | None = None
 
     def has_table(self, name: str) -> bool:
-        """Asked of the catalog once per table and data version (tables appear, never go, between runs)."""
+        """Asked of the catalog once per table until the app next writes (see ``Database._has_table``)."""
         return self._db._has_table(self, name)
 
     def data_version(self) -> tuple[Any, ...]:
@@ -96,8 +96,7 @@ class Database:
         self._audit = _AuditQueue()
         self.versions = DataVersion()
         self.pages = PageCache()
-        self._tables_version: tuple[Any, ...] | None = None
-        self._known_tables: set[str] = set()
+        self._known_tables: tuple[int, set[str]] = (0, set())  # (writes when learnt, table names)
         self._writes = 0  # bumped after each writing() block: the data may have changed
         self._sessions: dict[tuple[str, Hashable], tuple[int, Session]] = {}
         self._version_at: tuple[int, tuple[Any, ...]] | None = None
@@ -148,7 +147,6 @@ class Database:
             return known[1]
         version = self.versions.read(store.sql, self._has_table(store, "audit_log"))
         self._version_at = (writes, version)
-        self._seen_version(version)
         return version
 
     @contextmanager
@@ -217,19 +215,18 @@ class Database:
         return p.seq
 
     def _has_table(self, store: Store, name: str) -> bool:
-        """Tables known to exist are remembered until the data version changes; absent ones are
-        asked again each time (a stage may create them at any moment)."""
-        if name in self._known_tables:
+        """Tables known to exist are remembered until the app next writes (nothing else can: the
+        file is locked to this process); absent ones are asked again each time."""
+        writes, known = self._known_tables
+        if writes != self._writes:
+            known = set()
+            self._known_tables = (self._writes, known)
+        if name in known:
             return True
         found = Store.has_table(store, name)
         if found:
-            self._known_tables.add(name)
+            known.add(name)
         return found
-
-    def _seen_version(self, version: tuple[Any, ...]) -> None:
-        if version != self._tables_version:
-            self._tables_version = version
-            self._known_tables = set()
 
     def close(self) -> None:
         self.pages.clear()
