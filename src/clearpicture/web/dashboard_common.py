@@ -3,7 +3,9 @@
 Every dashboard route asks :func:`need` (the one permission function, deny by default), passes count
 tables through :func:`counts_for` (disclosure control for roles without ``read_true_counts``) and
 serves ``?format=csv`` through :func:`csv_download`, which logs the download as a disclosure first.
-It must not read personal data itself: person views go through ``api.consult_person``.
+Aggregates and page models come from the app's page cache (:func:`cached_aggregate`,
+:func:`page_model`), recomputed after a stage run or an erasure. It must not read personal data
+itself: person views go through ``api.consult_person``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ without true counts). A group page names resolved people, so it needs ``read_per
 sources and a stated purpose, and writes one ``consultation`` row per view (allowed or refused).
 The network is built from ``network.groups_document`` evidence: people (offender/victim roles) and
 the objects, locations and events that connect them (POLE). Centrality and shortest paths are
-computed here with networkx. It must not add, score or rank individuals beyond what the network
+computed here with networkx, once per group and data version (``group_model`` in the page cache);
+the view is still checked and logged each time. Each table downloads as CSV, a disclosure naming
+the group's people (logged before the file is built). It must not add, score or rank individuals beyond what the network
 stage already explains: centrality is shown as structure of the evidence, not as risk.
 """
 

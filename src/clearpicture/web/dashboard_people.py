@@ -1,8 +1,10 @@
 """Pages about individual people: the linkage review queue and the entity page.
 
 Both show personal data, so every view asks ``allowed(..., "read_person", ...)`` per record and is
-logged as a ``consultation`` with a stated purpose; each record on the entity page is opened with
-``api.consult_person`` (one audited row per record). Review decisions need ``review_merge`` on both
+logged as a ``consultation`` with a stated purpose; the records on the entity page are opened with
+``api.consult_people`` (one audited row per record, committed together before the page is built;
+the page's model is kept per data version, its views never are). Its tables download as CSV, a
+disclosure naming the records they come from. Review decisions need ``review_merge`` on both
 records' sources, the CSRF token and a reason, and go to ``linkage.record_decision`` (which logs the
 ``combination``). It must not change linkage results directly: decisions apply on the next run.
 """
