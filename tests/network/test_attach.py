@@ -20,6 +20,13 @@ def test_distinct_weak_facts_with_members_add_up_to_membership() -> None:
     assert attached[0].links == (("a1", 0.5), ("a2", 0.5))
 
 
+def test_links_to_a_member_sum_that_pair_s_distinct_facts() -> None:
+    facts = [("x", "a1", "f1", 0.3), ("x", "a1", "f2", 0.3), ("x", "a1", "f2", 0.2), ("a2", "x", "f3", 0.3)]
+    _grown, attached = attach_members(CORE, ["x"], facts, 0.8)
+    assert attached[0].strength == 0.9  # f2 counts once, at its strongest record
+    assert attached[0].links == (("a1", 0.6), ("a2", 0.3))
+
+
 def test_one_record_naming_several_members_counts_once() -> None:
     # One referral naming x beside three members is one fact, however many members it names.
     facts = [("x", m, "referral:9", 0.4) for m in ("a1", "a2", "a3")]

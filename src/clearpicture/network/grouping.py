@@ -87,7 +87,7 @@ class Attachment:
     entity: str
     cluster: int  # index into the clusters passed to attach_members
     strength: float  # summed strength of its non-victim evidence with the cluster's members, each fact once
-    links: tuple[tuple[str, float], ...]  # (member, strongest single record with that member)
+    links: tuple[tuple[str, float], ...]  # (member, summed strength of their distinct facts together)
 
 
 def attach_members(clusters: Sequence[frozenset[str]], candidates: Iterable[str],
@@ -109,9 +109,9 @@ def attach_members(clusters: Sequence[frozenset[str]], candidates: Iterable[str]
     """
     member_of = {e: i for i, c in enumerate(clusters) for e in c}
     pending = {c for c in candidates if c not in member_of}
-    # candidate -> cluster -> fact -> its strongest record; and per member, for the explanation
+    # candidate -> cluster -> fact -> its strongest record; and the same per member, for the measures
     by_fact: dict[str, dict[int, dict[str, float]]] = {}
-    by_member: dict[str, dict[int, dict[str, float]]] = {}
+    by_member: dict[str, dict[int, dict[tuple[str, str], float]]] = {}
     for a, b, fact, strength in facts:
         if strength <= 0 or a == b:
             continue
@@ -121,7 +121,7 @@ def attach_members(clusters: Sequence[frozenset[str]], candidates: Iterable[str]
                 per_fact = by_fact.setdefault(node, {}).setdefault(i, {})
                 per_fact[fact] = max(per_fact.get(fact, 0.0), float(strength))
                 per_member = by_member.setdefault(node, {}).setdefault(i, {})
-                per_member[other] = max(per_member.get(other, 0.0), float(strength))
+                per_member[(other, fact)] = max(per_member.get((other, fact), 0.0), float(strength))
     attachments = []
     grown = [set(c) for c in clusters]
     for node in sorted(by_fact):
@@ -129,7 +129,10 @@ def attach_members(clusters: Sequence[frozenset[str]], candidates: Iterable[str]
         best = min(sums, key=lambda i: (-sums[i], i))
         if sums[best] >= min_strength - 1e-9:  # 0.4 + 0.4 must reach 0.8
             grown[best].add(node)
-            links = tuple(sorted((m, round(v, 6)) for m, v in by_member[node][best].items()))
+            with_member: dict[str, float] = {}
+            for (member, _fact), v in by_member[node][best].items():
+                with_member[member] = with_member.get(member, 0.0) + v
+            links = tuple(sorted((m, round(v, 6)) for m, v in with_member.items()))
             attachments.append(Attachment(node, best, round(sums[best], 6), links))
     return [frozenset(c) for c in grown], attachments
 
