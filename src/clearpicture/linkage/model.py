@@ -34,8 +34,8 @@ class LinkageModelConfig:
     """Training and threshold settings. Defaults are what the benchmarks and evaluation used."""
 
     seed: int = 42
-    u_max_pairs: float = 5e6
-    em_max_pairs: float = 1e6
+    u_max_pairs: float = 2e6
+    em_max_pairs: float = 5e5
     prior_recall: float = 0.7
     pairs_min_weight: float = -2.0  # scored pairs below this weight are not kept
     threshold_weight: float | None = None  # fixed threshold; None = chosen from the model per run
@@ -112,9 +112,10 @@ def comparisons() -> list[Any]:
     address = cl.CustomComparison(output_column_name="address", comparison_levels=[
         cll.NullLevel("home_address"),
         cll.ExactMatchLevel("home_address").configure(label_for_charts="same home address"),
-        cll.LevenshteinLevel("home_address", 3).configure(label_for_charts="home address within 3 edits"),
-        cll.And(cll.ExactMatchLevel("address_number"), cll.ArrayIntersectLevel("address_words", 3)).configure(
-            label_for_charts="same house number, three words in common"),
+        # The house number first: edit distance over a whole address line is costly, and random
+        # pairs (u sampling) almost never share the number, so it is rarely computed.
+        cll.And(cll.ExactMatchLevel("address_number"), cll.LevenshteinLevel("home_address", 3)).configure(
+            label_for_charts="same house number, address within 3 edits"),
         cll.ArrayIntersectLevel("address_words", 3).configure(label_for_charts="three words in common"),
         cll.ElseLevel(),
     ])
@@ -142,13 +143,18 @@ def blocking_rules() -> list[Any]:
         block_on("forename_phon", "dob"),
         block_on("dob", "postcode"),
         block_on("forename", "surname", "pc_outward"),
-        block_on("surname_phon", "dob_md"),
+        # A year of birth out: surname sound and day-month with a second key. Surname sound and
+        # day-month alone gave 9.6M candidate pairs on 1M records (quadratic) for 0.6% of true pairs.
+        block_on("surname_phon", "dob_md", "forename_phon"),
+        block_on("surname_phon", "dob_md", "pc_outward"),
         block_on("forename_phon", "postcode"),
         block_on("phone"),
         block_on("identifier"),
         block_on("home_address"),
         block_on("address_number", "postcode"),
-        "l.forename = r.surname AND l.surname = r.forename",
+        # forename and surname swapped, with a year or a district (alone: 197k pairs on 1M records)
+        "l.forename = r.surname AND l.surname = r.forename AND l.dob_year = r.dob_year",
+        "l.forename = r.surname AND l.surname = r.forename AND l.pc_outward = r.pc_outward",
         "l.dob_swapped = r.dob AND l.surname_phon = r.surname_phon",
     ]
 
@@ -185,8 +191,11 @@ def train(linker: Any, cfg: LinkageModelConfig, phone_values: int, records: int)
         # No exact duplicates at all (a tiny or very clean input): fall back to one match per record.
         settings_obj._probability_two_random_records_match = 1.0 / max(records, 2)
     linker.training.estimate_u_using_random_sampling(max_pairs=cfg.u_max_pairs, seed=cfg.seed)
+    # Without term frequencies EM iterates over the counts of each agreement pattern rather than
+    # over every sampled pair (0.5 s CPU per iteration on 1M pairs before); TF adjustments still
+    # apply when scoring.
     linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("dob"), max_pairs=cfg.em_max_pairs)
+        block_on("dob"), estimate_without_term_frequencies=True, max_pairs=cfg.em_max_pairs)
     model: dict[str, Any] = linker.misc.save_model_to_json()
     for comp in model["comparisons"]:
         if comp["output_column_name"] == "phone":

@@ -13,7 +13,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +25,7 @@ import pyarrow as pa
 from ..engine import Engine, get_engine
 from ..errors import ConfigError
 from ..store import StageResult, Store
-from .cluster import cluster_records
+from .cluster import cluster_indices
 from .features import PERSON_FEATURES, build_location_features, build_object_features, build_person_features
 from .model import COMPARISON_NAMES, LinkageModelConfig, choose_threshold, settings, train
 from .review import ensure_decision_table, latest_decisions
@@ -40,7 +42,10 @@ class LinkageConfig:
     model: LinkageModelConfig = field(default_factory=LinkageModelConfig)
     actor: str = "system:linkage"
     threads: int | None = None
-    memory_limit: str | None = None  # e.g. "1500MB" for the model's DuckDB (it spills beyond)
+    # The model's private DuckDB spills to disk beyond this. Unbounded, DuckDB takes what it is
+    # offered (2.5 GB peak for the whole run at 1M records); at 1 GB the run peaked at 1.6 GB for
+    # the same CPU time. None lifts the limit.
+    memory_limit: str | None = "1GB"
 
     @classmethod
     def load(cls, config: LinkageConfig | Mapping[str, Any] | None) -> LinkageConfig:
@@ -65,7 +70,28 @@ class LinkageConfig:
         if problems:
             raise ConfigError("linkage config: " + "; ".join(problems))
         return cls(model=LinkageModelConfig(**model_args), actor=str(config.get("actor", cls.actor)),
-                   threads=config.get("threads"), memory_limit=config.get("memory_limit"))
+                   threads=config.get("threads"), memory_limit=config.get("memory_limit", cls.memory_limit))
+
+
+class PhaseClock:
+    """Wall and CPU seconds per phase of a run (CPU counts every thread of this process, DuckDB's too).
+
+    On a shared machine wall time says more about the neighbours than about the code; CPU time is
+    the figure to compare between runs.
+    """
+
+    def __init__(self) -> None:
+        self.phases: dict[str, dict[str, float]] = {}
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            got = self.phases.setdefault(name, {"wall": 0.0, "cpu": 0.0})
+            got["wall"] = round(got["wall"] + time.perf_counter() - wall, 2)
+            got["cpu"] = round(got["cpu"] + time.process_time() - cpu, 2)
 
 
 def _pair_columns(names: list[str]) -> list[str]:
@@ -76,55 +102,77 @@ def _pair_columns(names: list[str]) -> list[str]:
     return [c for c in wanted if c in names]
 
 
-def link_persons(store: Store, engine: Engine, cfg: LinkageConfig, run_id: str) -> dict[str, Any]:
+def link_persons(store: Store, engine: Engine, cfg: LinkageConfig, run_id: str,
+                 clock: PhaseClock | None = None) -> dict[str, Any]:
     """Train, predict and cluster persons; write entity_persons, entity_pairs, entity_review, entity_model."""
     from splink import Linker
 
+    clock = clock or PhaseClock()
     records = store.count(PERSON_FEATURES)
     phones = int(store.sql(f"SELECT count(DISTINCT phone) FROM {PERSON_FEATURES}")[0][0])
     api = engine.splink_api()
-    with engine.step("splink register"):
+    with clock.phase("register"), engine.step("splink register"):
         frame = engine.splink_input(api, PERSON_FEATURES, "person_features")
     model: dict[str, Any] | None = None
     pairs = pa.table({c: pa.array([], pa.string()) for c in ("unique_id_l", "unique_id_r")})
     if records >= 2:
-        with engine.step("splink train"):
+        with clock.phase("train"), engine.step("splink train"):
             model = train(Linker(frame, settings("dedupe_only"), log_level=logging.WARNING), cfg.model, phones, records)
-        with engine.step("splink predict"):
+        with clock.phase("predict"), engine.step("splink predict"):
             linker = Linker(frame, model, log_level=logging.WARNING)
             predictions = linker.inference.predict(threshold_match_weight=cfg.model.pairs_min_weight)
             pairs = engine.splink_to_arrow(predictions)
             pairs = pairs.select(_pair_columns(pairs.column_names))
-    with engine.step("cluster"):
-        store.con.register("_lk_pairs", pairs)
-        store.execute("CREATE OR REPLACE TEMP TABLE lk_pairs AS SELECT * FROM _lk_pairs")
-        store.con.unregister("_lk_pairs")
-        ordered = store.con.sql("SELECT unique_id_l, unique_id_r, match_weight, match_probability FROM lk_pairs "
-                                "ORDER BY match_weight DESC, unique_id_l, unique_id_r").to_arrow_table() \
-            if pairs.num_rows else None
-        weights = ordered.column("match_weight").to_numpy() if ordered is not None else np.array([])
-        probs = ordered.column("match_probability").to_numpy() if ordered is not None else np.array([])
-        threshold = choose_threshold(probs, weights, cfg.model)
-        decisions = latest_decisions(store)
-        keys = [str(k) for (k,) in store.sql(f"SELECT unique_id FROM {PERSON_FEATURES} ORDER BY unique_id")]
-        entity_ids = cluster_records(
-            keys,
-            ordered.column("unique_id_l").to_pylist() if ordered is not None else [],
-            ordered.column("unique_id_r").to_pylist() if ordered is not None else [],
-            weights, threshold,
-            confirmed=[(a, b) for a, b, d in decisions if d == "confirm"],
-            rejected=[(a, b) for a, b, d in decisions if d == "reject"],
-        )
-        store.con.register("_lk_entities", pa.table({"unique_id": keys, "entity_id": entity_ids}))
-        store.execute("CREATE OR REPLACE TEMP TABLE lk_entities AS SELECT * FROM _lk_entities")
-        store.con.unregister("_lk_entities")
-    with engine.step("write entity tables"):
+    with clock.phase("cluster"), engine.step("cluster"):
+        threshold = _cluster(store, pairs, cfg.model)
+    with clock.phase("write"), engine.step("write entity tables"):
         _write_tables(store, run_id, threshold, cfg.model.review_band, model, engine.name)
     merged = int(store.sql("SELECT count(*) - count(DISTINCT entity_id) FROM entity_persons")[0][0])
     return {"person_records": records, "scored_pairs": pairs.num_rows, "threshold_weight": round(threshold, 4),
             "person_entities": int(store.sql("SELECT count(DISTINCT entity_id) FROM entity_persons")[0][0]),
             "records_merged": merged,
             "review_pairs": store.count("entity_review")}
+
+
+def _cluster(store: Store, pairs: pa.Table, cfg: LinkageModelConfig) -> float:
+    """Choose the threshold and cluster; write ``lk_pairs`` and ``lk_entities``; return the threshold.
+
+    Records are numbered in key order in SQL, so clustering handles integers only and the entity
+    id (hash of the smallest key in the entity) is computed in SQL too.
+    """
+    store.con.register("_lk_pairs", pairs)
+    store.execute("CREATE OR REPLACE TEMP TABLE lk_pairs AS SELECT * FROM _lk_pairs")
+    store.con.unregister("_lk_pairs")
+    store.execute(f"""CREATE OR REPLACE TEMP TABLE lk_keys AS
+        SELECT unique_id, CAST(row_number() OVER (ORDER BY unique_id) - 1 AS BIGINT) AS ix FROM {PERSON_FEATURES}""")
+    n = store.count("lk_keys")
+    scored = store.con.sql("""SELECT kl.ix AS il, kr.ix AS ir, p.match_weight, p.match_probability FROM lk_pairs p
+        JOIN lk_keys kl ON kl.unique_id = p.unique_id_l JOIN lk_keys kr ON kr.unique_id = p.unique_id_r""") \
+        .to_arrow_table() if pairs.num_rows else None
+    if scored is not None:
+        weights = scored.column("match_weight").to_numpy().astype(float)
+        left, right = scored.column("il").to_numpy(), scored.column("ir").to_numpy()
+        probs = scored.column("match_probability").to_numpy().astype(float)
+    else:
+        weights, probs = np.array([]), np.array([])
+        left = right = np.array([], dtype=np.int64)
+    threshold = choose_threshold(probs, weights, cfg)
+    decisions = latest_decisions(store)
+    named = sorted({k for a, b, _ in decisions for k in (a, b)})
+    ix = dict(store.sql("SELECT unique_id, ix FROM lk_keys WHERE list_contains(?, unique_id)", [named])) \
+        if named else {}
+
+    def known(decision: str) -> list[tuple[int, int]]:
+        return [(int(ix[a]), int(ix[b])) for a, b, d in decisions if d == decision and a in ix and b in ix]
+
+    smallest = cluster_indices(n, left, right, weights, threshold, known("confirm"), known("reject"))
+    store.con.register("_lk_smallest", pa.table({"ix": np.arange(n, dtype=np.int64), "smallest": smallest}))
+    store.execute("""CREATE OR REPLACE TEMP TABLE lk_entities AS
+        SELECT k.unique_id, 'P' || substr(md5(s.unique_id), 1, 16) AS entity_id
+        FROM _lk_smallest t JOIN lk_keys k ON k.ix = t.ix JOIN lk_keys s ON s.ix = t.smallest""")
+    store.con.unregister("_lk_smallest")
+    store.execute("DROP TABLE lk_keys")
+    return threshold
 
 
 def _write_tables(store: Store, run_id: str, threshold: float, band: float, model: dict[str, Any] | None,
@@ -137,13 +185,18 @@ def _write_tables(store: Store, run_id: str, threshold: float, band: float, mode
     extra = ", ".join(f"p.{c}" for c in cols if c.startswith(("gamma_", "mw_")))
     store.execute(f"""CREATE OR REPLACE TABLE entity_pairs AS
         WITH d AS ({_latest_decisions_sql()})
-        SELECT p.source_l, p.person_id_l, p.source_r, p.person_id_r,
+        SELECT CASE WHEN p.swap THEN p.source_r ELSE p.source_l END AS source_l,
+            CASE WHEN p.swap THEN p.person_id_r ELSE p.person_id_l END AS person_id_l,
+            CASE WHEN p.swap THEN p.source_l ELSE p.source_r END AS source_r,
+            CASE WHEN p.swap THEN p.person_id_l ELSE p.person_id_r END AS person_id_r,
             round(CAST(p.match_weight AS DOUBLE), 9) AS match_weight,
             CAST(p.match_probability AS DOUBLE) AS match_probability
             {', ' + extra if extra else ''},
             el.entity_id = er.entity_id AS same_entity, d.decision, '{run_id}' AS run_id
+        -- Splink orders each pair its own way; stored in one order (source|id ascending)
         FROM (SELECT CASE WHEN unique_id_l <= unique_id_r THEN unique_id_l ELSE unique_id_r END AS ul,
-                     CASE WHEN unique_id_l <= unique_id_r THEN unique_id_r ELSE unique_id_l END AS ur, *
+                     CASE WHEN unique_id_l <= unique_id_r THEN unique_id_r ELSE unique_id_l END AS ur,
+                     unique_id_l > unique_id_r AS swap, *
               FROM lk_pairs) p
         JOIN lk_entities el ON el.unique_id = p.ul
         JOIN lk_entities er ON er.unique_id = p.ur
@@ -152,10 +205,6 @@ def _write_tables(store: Store, run_id: str, threshold: float, band: float, mode
         """CREATE OR REPLACE TABLE entity_pairs (source_l VARCHAR, person_id_l VARCHAR, source_r VARCHAR,
            person_id_r VARCHAR, match_weight DOUBLE, match_probability DOUBLE, same_entity BOOLEAN,
            decision VARCHAR, run_id VARCHAR)""")
-    # Splink orders each pair its own way; store them in one order (source|id ascending).
-    store.execute("""UPDATE entity_pairs SET source_l = source_r, person_id_l = person_id_r,
-        source_r = source_l, person_id_r = person_id_l
-        WHERE source_l || '|' || person_id_l > source_r || '|' || person_id_r""")
     store.execute(f"""CREATE OR REPLACE TABLE entity_review AS
         SELECT source_l, person_id_l, source_r, person_id_r, match_weight, match_probability, same_entity,
             '{run_id}' AS run_id
@@ -199,16 +248,20 @@ def run(store: Store, config: LinkageConfig | Mapping[str, Any] | None = None,
     with store.run("link", params) as result:
         options = {"threads": cfg.threads, "memory_limit": cfg.memory_limit} if engine == "duckdb" else {}
         eng = get_engine(engine, store, **options)
+        clock = PhaseClock()
         try:
-            result.counts["person_features"] = build_person_features(eng)
-            result.counts.update(link_persons(store, eng, cfg, result.run_id))
-            result.counts["object_records"] = build_object_features(eng)
+            with clock.phase("features"):
+                result.counts["person_features"] = build_person_features(eng)
+            result.counts.update(link_persons(store, eng, cfg, result.run_id, clock))
+            with clock.phase("objects and locations"):
+                result.counts["object_records"] = build_object_features(eng)
+                result.counts["location_records"] = build_location_features(eng)
             result.counts["object_entities"] = int(store.sql(
                 "SELECT count(DISTINCT entity_id) FROM entity_objects")[0][0])
-            result.counts["location_records"] = build_location_features(eng)
             result.counts["location_entities"] = int(store.sql(
                 "SELECT count(DISTINCT entity_id) FROM entity_locations")[0][0])
             result.counts["timings"] = {k: round(v, 2) for k, v in eng.timings.items()}
+            result.counts["phases"] = clock.phases
         finally:
             eng.close()
             for t in ("lk_pairs", "lk_entities"):
