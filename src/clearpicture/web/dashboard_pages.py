@@ -15,9 +15,11 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from ..definitions import summarise
+from ..disclosure import DisclosureRule
 from ..language import review
 from ..quality import scorecard
 from ..report import queries
+from ..security import Resource, allowed
 from ..security.sessions import Session
 from ..store import Store
 from .dashboard_common import cached_aggregate, counts_for, csv_download, need
@@ -124,19 +126,10 @@ def estimate(request: Request, session: SessionDep, db: DbDep, purpose: PurposeD
              table: Annotated[str | None, Query(pattern="^(results|models|patterns)$")] = None,
              format: Annotated[str | None, Query(pattern="^(html|csv)$")] = None) -> Response:
     need(session.actor, "read_aggregate")
+    true_counts = allowed(session.actor, "read_true_counts", Resource("dashboard"))
     with db.reading() as store:
-        results = (store.dicts("SELECT * FROM estimate_results ORDER BY stratum")
-                   if store.has_table("estimate_results") else [])
-        models = (store.dicts("SELECT stratum, model, k, aic, bic, estimate, admissible, reason, chosen "
-                              "FROM estimate_models ORDER BY stratum, aic")
-                  if store.has_table("estimate_models") else [])
-        patterns = (store.dicts("SELECT stratum, lists, pattern, count FROM estimate_patterns "
-                                "ORDER BY stratum, pattern") if store.has_table("estimate_patterns") else [])
-    patterns, note = counts_for(session.actor, patterns, ["count"], ["stratum", "lists", "pattern"])
+        results, models, patterns, note = latest_estimate(store, partner=not true_counts)
     header = ["stratum", "observed", "estimate", "lower", "upper", "level", "model", "method"]
-    if note is not None:  # observed counts protected; modelled totals are estimates, shown rounded
-        results = [{**r, "observed": counts_for(session.actor, [{"n": r["observed"]}], ["n"], [])[0][0]["n"]}
-                   for r in results]
     if format == "csv":
         name, columns, rows = {
             "results": ("estimate", header, results),
@@ -147,6 +140,34 @@ def estimate(request: Request, session: SessionDep, db: DbDep, purpose: PurposeD
         return csv_download(db, session.actor, name, columns, rows, purpose)
     return render(request, "dash/estimate.html", {"results": results, "models": models, "patterns": patterns,
                                                   "note": note, "page": "estimate"}, session=session)
+
+
+def latest_estimate(store: Store, partner: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
+                                                         list[dict[str, Any]], str | None]:
+    """Results, candidate models and capture patterns of the latest estimate run, and the note.
+
+    The estimate tables keep every run; the page shows the latest, as the report does. Roles without
+    true counts get what partners get (``estimate.share``): observed counts protected, modelled
+    figures rounded, fit statistics left out (they are functions of the pattern cells), patterns
+    under the estimate stage's own protection.
+    """
+    # The estimate package brings statsmodels: imported at the first estimate view, not at start-up.
+    from ..estimate.share import partner_models, partner_result_row  # noqa: PLC0415
+    from ..estimate.stage import pattern_rows  # noqa: PLC0415
+
+    if not store.has_table("estimate_results"):
+        return [], [], [], None
+    latest = "(SELECT max_by(run_id, finished_at) FROM runs WHERE stage = 'estimate' AND status = 'ok')"
+    results = store.dicts(f"SELECT * FROM estimate_results WHERE run_id = {latest} ORDER BY stratum")
+    models = (store.dicts(f"""SELECT stratum, model, k, aic, bic, estimate, admissible, reason, chosen
+                              FROM estimate_models WHERE run_id = {latest} ORDER BY stratum, aic""")
+              if store.has_table("estimate_models") else [])
+    patterns, note = pattern_rows(store, partner)
+    if partner:
+        results = [partner_result_row(r) for r in results]
+        models = partner_models(models)
+        note = note or DisclosureRule().note()
+    return results, models, patterns, note
 
 
 def language_team_rates(store: Store) -> list[dict[str, Any]]:
