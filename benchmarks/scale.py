@@ -153,19 +153,27 @@ def stage_list() -> list[tuple[str, str]]:
     return [("ingest", "clearpicture.ingest"), *STAGES, ("profile", "clearpicture.report")]
 
 
-def bench_size(label: str, incremental_source: list[str]) -> dict[str, Any]:
+def bench_size(label: str, incremental_source: list[str], from_stage: str | None = None) -> dict[str, Any]:
+    """Every stage at one size. ``from_stage``: keep the workspace of an interrupted run and start at
+    that stage (its first occurrence); the stages before it are not re-measured."""
     name, keep = SIZES[label]
     data = scenario(name, 1)
     if keep is not None:
         data = cut_by_source(data, keep, DATA / f"{name}-1-cut{keep}")
     mem, cores = machine_limits()
     work = DATA / f"scale-{label}"
-    shutil.rmtree(work, ignore_errors=True)
-    (work / "tmp").mkdir(parents=True)
     db = work / "workspace.duckdb"
+    if from_stage is None or not db.exists():
+        from_stage = None
+        shutil.rmtree(work, ignore_errors=True)
+    (work / "tmp").mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
-    print(f"== {label}: {data.name}  memory_limit={mem} cores={cores} load={os.getloadavg()[0]:.1f}", flush=True)
-    for stage, module in stage_list():
+    print(f"== {label}: {data.name}  memory_limit={mem} cores={cores} load={os.getloadavg()[0]:.1f}"
+          f"{f'  (resumed at {from_stage})' if from_stage else ''}", flush=True)
+    stages = stage_list()
+    if from_stage is not None:
+        stages = stages[[s for s, _ in stages].index(from_stage):]
+    for stage, module in stages:
         load = os.getloadavg()[0]
         r = run_child([str(db), stage, module, mem, str(work / "tmp"), str(data)])
         r.update(stage=stage, load=round(load, 1))
@@ -173,7 +181,8 @@ def bench_size(label: str, incremental_source: list[str]) -> dict[str, Any]:
         _print_row(r)
         if stage == "link" and "error" not in r:
             rows += [_incremental(db, work, mem, data, src, r) for src in incremental_source]
-    return {"size": label, "scenario": data.name, "memory_limit": mem, "cores": cores, "stages": rows}
+    return {"size": label, "scenario": data.name, "memory_limit": mem, "cores": cores, "stages": rows,
+            "resumed_from": from_stage}
 
 
 def _incremental(db: Path, work: Path, mem: str, data: Path, source: str, full: dict[str, Any]) -> dict[str, Any]:
@@ -280,6 +289,8 @@ def main() -> None:
                          "it = only the records it created in its last DAYS days, e.g. auto:365)")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks-scale.json")
     ap.add_argument("--no-plot", action="store_true")
+    ap.add_argument("--from-stage", default=None,
+                    help="resume an interrupted run: keep its workspace and start at this stage")
     ap.add_argument("--merge", nargs="*", type=Path, default=None,
                     help="only merge these result files (from runs in parallel) into --out and plot")
     args = ap.parse_args()
@@ -290,7 +301,7 @@ def main() -> None:
         args.out.write_text(json.dumps(previous, indent=1, default=str))
     for label in [] if args.merge is not None else args.sizes:
         t = time.perf_counter()
-        previous[label] = bench_size(label, args.incremental_source)
+        previous[label] = bench_size(label, args.incremental_source, args.from_stage)
         print(f"== {label} done in {time.perf_counter() - t:.0f} s", flush=True)
         args.out.write_text(json.dumps(previous, indent=1, default=str))
     if not args.no_plot:
