@@ -25,7 +25,7 @@ from .api import cached_person_record, consult_people
 from .dashboard_common import csv_download, need, page_model
 from .db import Database
 from .deps import get_db, require_csrf, require_session, stated_purpose
-from .templating import render, render_fragment
+from .templating import macro, render
 
 __all__ = ["router"]
 
@@ -179,8 +179,9 @@ def entity_model(store: Store, entity_id: str) -> dict[str, Any]:
                 UNION ALL SELECT {_EVIDENCE_COLUMNS} FROM edge_evidence WHERE entity_b = ? AND entity_a IS DISTINCT FROM ?)
                 ORDER BY at_a NULLS LAST, kind LIMIT 500""", [entity_id, entity_id, entity_id])
             if keys and store.has_table("edge_evidence") else [])
+    row_html = macro("dash/_entity_evidence_row.html", "row")
     for row in rows:
-        row["html"] = render_fragment("dash/_entity_evidence_row.html", {"e": row, "entity_id": entity_id})
+        row["html"] = row_html(row, entity_id)
     groups = (store.dicts("SELECT group_id, role, events, explanation FROM group_members WHERE entity_id = ?",
                           [entity_id]) if keys and store.has_table("group_members") else [])
     return {"keys": keys, "evidence": rows, "groups": groups}

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from ..security.sessions import Session
 
-__all__ = ["TEMPLATES", "compile_templates", "render", "render_fragment"]
+__all__ = ["TEMPLATES", "compile_templates", "macro", "render", "render_fragment"]
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.autoescape = True
@@ -62,6 +62,14 @@ def render_fragment(name: str, context: dict[str, Any]) -> Markup:
     It gets no request, actor or CSRF token: a fragment must hold nothing that differs by viewer.
     """
     return Markup(TEMPLATES.env.get_template(name).render(context))
+
+
+def macro(template: str, name: str) -> Any:
+    """A macro of a template, to call once per row of a page model (cheaper than a render per row).
+
+    Like :func:`render_fragment`, it gets nothing from the viewer; it returns autoescaped Markup.
+    """
+    return getattr(TEMPLATES.env.get_template(template).module, name)
 
 
 def compile_templates() -> int:
