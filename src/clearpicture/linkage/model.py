@@ -174,12 +174,31 @@ def settings(link_type: str = "link_and_dedupe") -> Any:
     )
 
 
-def train(linker: Any, cfg: LinkageModelConfig, phone_values: int, records: int) -> dict[str, Any]:
+#: Comparisons whose first (exact) level takes its u from the data: the chance that two random
+#: records holding a value share it.
+EXACT_U_COLUMNS = {"address": "home_address", "identifier": "identifier"}
+
+
+def exact_u_sql(column: str, table: str) -> str:
+    """The chance that two distinct records, both with ``column``, share its value: Σ n(n−1) / M(M−1).
+
+    Households share an address, so this is far above one in the number of addresses; it is 0 when
+    no two records share a value (the caller then uses 1 / M(M−1)).
+    """
+    return f"""SELECT sum(n * (n - 1)), sum(n) FROM (
+        SELECT count(*) AS n FROM {table} WHERE {column} IS NOT NULL GROUP BY {column})"""
+
+
+def train(linker: Any, cfg: LinkageModelConfig, phone_values: int, records: int,
+          exact_u: dict[str, float] | None = None) -> dict[str, Any]:
     """Estimate the model in place and return it as a settings dictionary (JSON-able).
 
     The u of an exact phone match is set from the data (one in the number of distinct numbers)
     rather than sampled: random pairs almost never share a phone, so sampling leaves it untrained
-    on large inputs (linkage-notes pitfall 3).
+    on large inputs (linkage-notes pitfall 3). Likewise the u of the first level of each comparison
+    named in ``exact_u`` (home address, identity number): sampling would leave it "not observed"
+    (Splink then uses 1e-6) whenever few records carry one, which would make a shared family home
+    near-conclusive.
     """
     from splink import block_on
 
@@ -198,10 +217,14 @@ def train(linker: Any, cfg: LinkageModelConfig, phone_values: int, records: int)
         block_on("dob"), estimate_without_term_frequencies=True, max_pairs=cfg.em_max_pairs)
     model: dict[str, Any] = linker.misc.save_model_to_json()
     for comp in model["comparisons"]:
-        if comp["output_column_name"] == "phone":
+        name = comp["output_column_name"]
+        if name == "phone":
             for level in comp["comparison_levels"]:
                 if "=" in level["sql_condition"] and not level.get("is_null_level"):
                     level["u_probability"] = 1.0 / max(phone_values, 2)
+        elif exact_u and name in exact_u:
+            first = next(lv for lv in comp["comparison_levels"] if not lv.get("is_null_level"))
+            first["u_probability"] = exact_u[name]
     return model
 
 

@@ -27,7 +27,15 @@ from ..errors import ConfigError
 from ..store import StageResult, Store
 from .cluster import cluster_indices
 from .features import PERSON_FEATURES, build_location_features, build_object_features, build_person_features
-from .model import COMPARISON_NAMES, LinkageModelConfig, choose_threshold, settings, train
+from .model import (
+    COMPARISON_NAMES,
+    EXACT_U_COLUMNS,
+    LinkageModelConfig,
+    choose_threshold,
+    exact_u_sql,
+    settings,
+    train,
+)
 from .review import ensure_decision_table, latest_decisions
 
 __all__ = ["LinkageConfig", "link_persons", "run"]
@@ -110,6 +118,12 @@ def link_persons(store: Store, engine: Engine, cfg: LinkageConfig, run_id: str,
     clock = clock or PhaseClock()
     records = store.count(PERSON_FEATURES)
     phones = int(store.sql(f"SELECT count(DISTINCT phone) FROM {PERSON_FEATURES}")[0][0])
+    exact_u = {}
+    for name, column in EXACT_U_COLUMNS.items():
+        shared, holders = store.sql(exact_u_sql(column, PERSON_FEATURES))[0]
+        if holders and holders >= 2:
+            pairs_with = float(holders) * (float(holders) - 1)
+            exact_u[name] = max(float(shared or 0), 1.0) / pairs_with
     api = engine.splink_api()
     with clock.phase("register"), engine.step("splink register"):
         frame = engine.splink_input(api, PERSON_FEATURES, "person_features")
@@ -117,7 +131,8 @@ def link_persons(store: Store, engine: Engine, cfg: LinkageConfig, run_id: str,
     pairs = pa.table({c: pa.array([], pa.string()) for c in ("unique_id_l", "unique_id_r")})
     if records >= 2:
         with clock.phase("train"), engine.step("splink train"):
-            model = train(Linker(frame, settings("dedupe_only"), log_level=logging.WARNING), cfg.model, phones, records)
+            model = train(Linker(frame, settings("dedupe_only"), log_level=logging.WARNING), cfg.model, phones,
+                          records, exact_u)
         with clock.phase("predict"), engine.step("splink predict"):
             linker = Linker(frame, model, log_level=logging.WARNING)
             predictions = linker.inference.predict(threshold_match_weight=cfg.model.pairs_min_weight)
