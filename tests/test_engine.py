@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -73,3 +74,15 @@ def test_spark_dialect_uses_spark_spellings() -> None:
     d = eng.Dialect("spark")
     assert "RLIKE" in d.full_match("x", "a") and "'g'" not in d.replace_all("x", "a", "b")
     assert d.split("x", "|").startswith("split(") and d.array_of("x") == "array(x)"
+
+
+def test_splink_connection_spills_beside_the_workspace(tmp_path: Path) -> None:
+    # Splink's private DuckDB spills (memory-limited) must land where the workspace spills, not in
+    # a `.tmp` folder of the directory the command happened to be started from.
+    with Store(tmp_path / "w.duckdb") as store:
+        engine = eng.DuckDBEngine(store, memory_limit="500MB")
+        engine.splink_api()
+        assert engine._splink_con is not None
+        spill = engine._splink_con.sql("SELECT current_setting('temp_directory')").fetchall()[0][0]
+        engine.close()
+    assert spill == str(tmp_path / "w.duckdb") + ".tmp"

@@ -235,6 +235,11 @@ class DuckDBEngine(Engine):
         # its open transaction.
         self._splink_con = duckdb.connect()
         self._splink_con.execute("SET enable_progress_bar = false")
+        # Spill where the workspace spills (beside its file, or its configured temp_directory), not
+        # into a `.tmp` folder in whatever directory the command was started from.
+        temp = str(self.store.con.sql("SELECT current_setting('temp_directory')").fetchall()[0][0] or "")
+        if temp:
+            self._splink_con.execute("SET temp_directory = ?", [temp])
         if self.threads:
             self._splink_con.execute(f"SET threads = {int(self.threads)}")
         if self.memory_limit:
