@@ -190,7 +190,7 @@ def exact_u_sql(column: str, table: str) -> str:
 
 
 def train(linker: Any, cfg: LinkageModelConfig, phone_values: int, records: int,
-          exact_u: dict[str, float] | None = None) -> dict[str, Any]:
+          exact_u: dict[str, float] | None = None, em_pattern_counts: bool = True) -> dict[str, Any]:
     """Estimate the model in place and return it as a settings dictionary (JSON-able).
 
     The u of an exact phone match is set from the data (one in the number of distinct numbers)
@@ -212,9 +212,10 @@ def train(linker: Any, cfg: LinkageModelConfig, phone_values: int, records: int,
     linker.training.estimate_u_using_random_sampling(max_pairs=cfg.u_max_pairs, seed=cfg.seed)
     # Without term frequencies EM iterates over the counts of each agreement pattern rather than
     # over every sampled pair (0.5 s CPU per iteration on 1M pairs before); TF adjustments still
-    # apply when scoring.
+    # apply when scoring. DuckDB only (``em_pattern_counts``): on local Spark the EM run failed
+    # with "not enough memory to build and broadcast the table" after this change.
     linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("dob"), estimate_without_term_frequencies=True, max_pairs=cfg.em_max_pairs)
+        block_on("dob"), estimate_without_term_frequencies=em_pattern_counts, max_pairs=cfg.em_max_pairs)
     model: dict[str, Any] = linker.misc.save_model_to_json()
     for comp in model["comparisons"]:
         name = comp["output_column_name"]
