@@ -118,6 +118,59 @@ def test_forget_source_takes_records_out(runs: dict[str, object], tmp_path: Path
                          [source, source])[0][0] == 0
 
 
+def test_forgetting_part_of_a_source_then_linking_it_again_matches_a_full_run(
+        runs: dict[str, object], tmp_path: Path) -> None:
+    folder = runs["folder"]
+    assert isinstance(folder, Path)
+    shutil.copy(folder / "full.duckdb", tmp_path / "w.duckdb")
+    source = str(runs["source"])
+    with Store(tmp_path / "w.duckdb") as store:
+        times = [t for (t,) in store.sql("SELECT recorded_at FROM raw_persons WHERE source = ? "
+                                         "AND recorded_at IS NOT NULL ORDER BY 1", [source])]
+        since = times[len(times) // 2]  # the later half of the source's records: its latest extract
+        expected = {str(p) for (p,) in store.sql(
+            "SELECT person_id FROM raw_persons WHERE source = ? AND recorded_at >= ?", [source, since])}
+        total = store.count("entity_persons")
+        n = forget_source(store, source, since=since)
+        assert n == len(expected) and 0 < n < len(times)
+        left = {str(p) for (p,) in store.sql("SELECT person_id FROM entity_persons WHERE source = ?", [source])}
+        assert not left & expected and len(left) + n == len(times) + sum(
+            1 for _ in store.sql("SELECT 1 FROM raw_persons WHERE source = ? AND recorded_at IS NULL", [source]))
+        assert store.count("entity_person_features") == total - n
+        assert store.sql("""SELECT count(*) FROM entity_pairs WHERE (source_l = ? AND list_contains(?, person_id_l))
+            OR (source_r = ? AND list_contains(?, person_id_r))""", [source, sorted(expected)] * 2)[0][0] == 0
+        result = link_new(store, source=source)
+        assert result.counts["new_records"] == n
+        inc = _partition(store)
+    full = runs["full"]
+    assert isinstance(full, dict)
+    assert len(inc) == total
+    assert partition_f1(full, inc) >= 0.99
+
+
+def test_forget_source_filters_combine(runs: dict[str, object], tmp_path: Path) -> None:
+    folder = runs["folder"]
+    assert isinstance(folder, Path)
+    shutil.copy(folder / "full.duckdb", tmp_path / "w.duckdb")
+    source = str(runs["source"])
+    with Store(tmp_path / "w.duckdb") as store:
+        ids = [str(p) for (p,) in store.sql(
+            "SELECT person_id FROM entity_persons WHERE source = ? ORDER BY person_id", [source])]
+        chosen = ids[: len(ids) // 2]
+        # another source's ids never match: the filter is within ``source``
+        other = str(store.sql("SELECT person_id FROM entity_persons WHERE source <> ? LIMIT 1", [source])[0][0])
+        with_forename = {str(p) for (p,) in store.sql(
+            "SELECT person_id FROM raw_persons WHERE source = ? AND forename LIKE 'A%'", [source])}
+        n = forget_source(store, source, person_ids=[*chosen, other], where="forename LIKE 'A%'")
+        assert n == len(set(chosen) & with_forename)
+        gone = set(ids) - {str(p) for (p,) in store.sql(
+            "SELECT person_id FROM entity_persons WHERE source = ?", [source])}
+        assert gone == set(chosen) & with_forename
+        assert store.sql("SELECT count(*) FROM entity_persons WHERE source <> ?", [source])[0][0] == \
+            store.sql("SELECT count(*) FROM raw_persons WHERE source <> ?", [source])[0][0]
+        assert forget_source(store, source, person_ids=[]) == 0
+
+
 @pytest.mark.parametrize(("truth", "found", "expected"), [
     ({"a": "1", "b": "1", "c": "2"}, {"a": "x", "b": "x", "c": "y"}, 1.0),  # same partition, other ids
     ({"a": "1", "b": "1", "c": "2"}, {"a": "x", "b": "y", "c": "z"}, 0.0),  # the only pair missed

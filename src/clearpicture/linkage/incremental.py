@@ -15,8 +15,9 @@ its id. The new records' features, pairs and review items are appended to the ``
 What it must not do: retrain the model, rescore existing pairs, or touch objects and locations
 (rerun the full stage for those, and periodically for persons too, since term frequencies and the
 threshold drift as data grows). It runs on the DuckDB engine only. ``forget_source`` takes one
-source back out of the resolved tables; it exists for tests and benchmarks that need "a force whose
-records are new" from a fully linked workspace.
+source's records (all, or those a filter picks: ids, a predicate, recorded since a date) back out of
+the resolved tables; it exists for tests and benchmarks that need "a force whose records are new"
+from a fully linked workspace.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -75,19 +77,42 @@ def partition_f1(truth: Mapping[str, str], found: Mapping[str, str]) -> float:
     return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
 
 
-def forget_source(store: Store, source: str) -> int:
+def forget_source(store: Store, source: str, *, person_ids: Iterable[str] | None = None,
+                  where: str | None = None, since: date | datetime | str | None = None) -> int:
     """Take ``source``'s person records out of the resolved tables, as if never linked; return how many.
 
+    Without a filter every record of ``source`` goes. The filters narrow that (all given must hold):
+    ``person_ids`` names the records; ``where`` is a SQL predicate over the source's ``raw_persons``
+    rows (say ``"recorded_at >= DATE '2026-01-01'"``; the caller's own text, never user input);
+    ``since`` keeps those whose ``recorded_at`` is at or after it (a force's latest extract).
     Entities that held them keep their other records (their ids are not recomputed). For tests and
-    benchmarks of :func:`link_new`.
+    benchmarks of :func:`link_new`, which then links exactly the forgotten records again.
     """
-    n = int(store.sql("SELECT count(*) FROM entity_persons WHERE source = ?", [source])[0][0])
+    params: list[Any] = [source]
+    conditions = ["e.source = ?"]
+    if person_ids is not None:
+        ids = sorted({str(i) for i in person_ids})
+        conditions.append("list_contains(?, e.person_id)")
+        params.append(ids)
+    if where is not None or since is not None:
+        raw = ["r.source = e.source", "r.person_id = e.person_id"]
+        if where is not None:
+            raw.append(f"({where})")
+        if since is not None:
+            raw.append("r.recorded_at >= CAST(? AS TIMESTAMP)")
+            params.append(since)
+        conditions.append(f"EXISTS (SELECT 1 FROM raw_persons r WHERE {' AND '.join(raw)})")
     with store.transaction():
-        store.execute("DELETE FROM entity_persons WHERE source = ?", [source])
-        store.execute(f"DELETE FROM {PERSON_FEATURES} WHERE source = ?", [source])
+        store.execute(f"""CREATE OR REPLACE TEMP TABLE lk_forget AS
+            SELECT DISTINCT e.source, e.person_id FROM entity_persons e WHERE {' AND '.join(conditions)}""", params)
+        n = store.count("lk_forget")
+        store.execute("DELETE FROM entity_persons WHERE (source, person_id) IN (SELECT * FROM lk_forget)")
+        store.execute(f"DELETE FROM {PERSON_FEATURES} WHERE (source, person_id) IN (SELECT * FROM lk_forget)")
         for t in ("entity_pairs", "entity_review"):
             if store.has_table(t):
-                store.execute(f"DELETE FROM {t} WHERE source_l = ? OR source_r = ?", [source, source])
+                store.execute(f"""DELETE FROM {t} WHERE (source_l, person_id_l) IN (SELECT * FROM lk_forget)
+                    OR (source_r, person_id_r) IN (SELECT * FROM lk_forget)""")
+        store.execute("DROP TABLE lk_forget")
     return n
 
 
