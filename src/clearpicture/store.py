@@ -167,6 +167,20 @@ class Store:
         """Run a statement for its effect."""
         self.con.execute(query, params or [])
 
+    def scratch(self, name: str, select: str, params: list[Any] | None = None) -> None:
+        """Build a connection-local working table (TEMP) from ``select``, outside any transaction.
+
+        DuckDB keeps no row counts for tables written inside an open transaction: until the commit
+        it estimates them at 0 rows and may then choose join orders that are quadratic in the data
+        (the definitions stage spilled tens of GB at 10M records this way). Working tables a later
+        query joins are therefore built here, before ``run``; the stage's transaction only
+        publishes results. Raises StoreError when called inside a transaction.
+        """
+        if self._depth:
+            raise StoreError(f"scratch table {name}: build working tables before the stage's transaction, "
+                             "where DuckDB knows their size")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}", params or [])
+
     def dicts(self, query: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run a query and return rows as dicts keyed by column name."""
         cur = self.con.execute(query, params or [])

@@ -91,55 +91,63 @@ def run(store: Store, config: DefinitionsConfig | Mapping[str, Any] | None = Non
     linked = store.has_table("entity_persons")
     has_groups = store.has_table("group_members")
     params = {"definitions": [f"{d.id}@{d.version}" for d in defs], "linked": linked, "groups": has_groups}
-    with store.run("definitions", params) as result:
-        for name, select in working_tables_sql(linked, dialect):
-            store.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
-        for ddl in (_CASES_DDL, _VICTIMS_DDL, _SUMMARY_DDL):
-            store.execute(ddl)
-        ids = [d.id for d in defs]
-        marks = ", ".join("?" for _ in ids)
-        for table in ("definition_cases", "definition_victims", "definition_summary"):
-            store.execute(f"DELETE FROM {table} WHERE definition_id IN ({marks})", list(ids))
-        # every distinct leaf (of the definitions and their category rules) is evaluated once
-        leaves = {leaf_key(c): c for d in defs
-                  for c in [*d.criteria.leaves(), *(x for cat in d.category_rules() for x in cat.when.leaves())]}
-        tables: dict[str, str] = {}
-        for i, (key, leaf) in enumerate(leaves.items()):
-            tables[key] = f"def_leaf_{i}"
-            store.execute(f"CREATE OR REPLACE TEMP TABLE def_leaf_{i} AS {leaf_sql(leaf, dialect, has_groups)}")
-        for d in defs:
-            store.execute(f"CREATE OR REPLACE TEMP TABLE def_cases AS {cases_sql(d, dialect, has_groups, tables)}")
-            store.execute(
-                """INSERT INTO definition_cases SELECT definition_id, version, source, event_id, meets, category,
-                reasons, kind, flagged, occurred_at, ? FROM def_cases""", [result.run_id])
-            store.execute(
-                f"""INSERT INTO definition_victims SELECT definition_id, source, person_id, entity_id, person_key,
-                ?, ? FROM ({victims_sql(d)})""", [d.version, result.run_id])
-            row = _scale(store, d)
-            note = ""
-            if any(leaf.key == "in_network_group" for leaf in d.criteria.leaves()) and not has_groups:
-                note = "network stage not run: no group_members, so no case can meet this definition yet"
-            store.execute(
-                "INSERT INTO definition_summary VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [d.id, d.version, d.title, d.citation, d.url, d.group_based, row["crimes"], row["cases"],
-                 row["victims"], row["offenders"], row["unflagged"], row["flagged_not_meeting"],
-                 "entities" if linked else "records", note, result.run_id])
-            result.counts[d.id] = row
-        for name in ["def_cases", *tables.values()]:
+    # Every working, leaf and case table is scratch built *before* the stage's transaction
+    # (Store.scratch says why: inside it DuckDB estimates them at 0 rows; at 10M records the
+    # definitions spilled tens of GB that way, and take about a minute built outside).
+    for name, select in working_tables_sql(linked, dialect):
+        store.scratch(name, select)
+    # every distinct leaf (of the definitions and their category rules) is evaluated once
+    leaves = {leaf_key(c): c for d in defs
+              for c in [*d.criteria.leaves(), *(x for cat in d.category_rules() for x in cat.when.leaves())]}
+    tables: dict[str, str] = {}
+    for i, (key, leaf) in enumerate(leaves.items()):
+        tables[key] = f"def_leaf_{i}"
+        store.scratch(f"def_leaf_{i}", leaf_sql(leaf, dialect, has_groups))
+    cases = {d.id: f"def_cases_{i}" for i, d in enumerate(defs)}
+    for d in defs:
+        store.scratch(cases[d.id], cases_sql(d, dialect, has_groups, tables))
+    scratch = [name for name, _ in working_tables_sql(linked, dialect)] + [*tables.values(), *cases.values()]
+    try:
+        with store.run("definitions", params) as result:
+            for ddl in (_CASES_DDL, _VICTIMS_DDL, _SUMMARY_DDL):
+                store.execute(ddl)
+            ids = [d.id for d in defs]
+            marks = ", ".join("?" for _ in ids)
+            for table in ("definition_cases", "definition_victims", "definition_summary"):
+                store.execute(f"DELETE FROM {table} WHERE definition_id IN ({marks})", list(ids))
+            for d in defs:
+                store.execute(
+                    f"""INSERT INTO definition_cases SELECT definition_id, version, source, event_id, meets, category,
+                    reasons, kind, flagged, occurred_at, ? FROM {cases[d.id]}""", [result.run_id])
+                store.execute(
+                    f"""INSERT INTO definition_victims SELECT definition_id, source, person_id, entity_id, person_key,
+                    ?, ? FROM ({victims_sql(d, cases[d.id])})""", [d.version, result.run_id])
+                row = _scale(store, d, cases[d.id])
+                note = ""
+                if any(leaf.key == "in_network_group" for leaf in d.criteria.leaves()) and not has_groups:
+                    note = "network stage not run: no group_members, so no case can meet this definition yet"
+                store.execute(
+                    "INSERT INTO definition_summary VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [d.id, d.version, d.title, d.citation, d.url, d.group_based, row["crimes"], row["cases"],
+                     row["victims"], row["offenders"], row["unflagged"], row["flagged_not_meeting"],
+                     "entities" if linked else "records", note, result.run_id])
+                result.counts[d.id] = row
+    finally:
+        for name in scratch:
             store.execute(f"DROP TABLE IF EXISTS {name}")
     return result
 
 
-def _scale(store: Store, d: Definition) -> dict[str, int]:
-    """Crimes, cases, victims and offenders meeting ``d``, and the two flagging gaps (from def_cases)."""
+def _scale(store: Store, d: Definition, table: str) -> dict[str, int]:
+    """Crimes, cases, victims and offenders meeting ``d``, and the two flagging gaps (from the case table ``table``)."""
     (crimes, cases, unflagged, flagged_not) = store.sql(
-        """SELECT count(*) FILTER (WHERE meets AND kind = 'crime'), count(*) FILTER (WHERE meets),
+        f"""SELECT count(*) FILTER (WHERE meets AND kind = 'crime'), count(*) FILTER (WHERE meets),
             count(*) FILTER (WHERE meets AND NOT flagged), count(*) FILTER (WHERE flagged AND NOT meets)
-        FROM def_cases""")[0]
+        FROM {table}""")[0]
     victims = store.sql("SELECT count(DISTINCT person_key) FROM definition_victims WHERE definition_id = ?",
                         [d.id])[0][0]
     offenders = store.sql(
-        """SELECT count(DISTINCT ep.person_key) FROM def_cases c
+        f"""SELECT count(DISTINCT ep.person_key) FROM {table} c
         JOIN def_event_people ep ON ep.source = c.source AND ep.event_id = c.event_id AND ep.side = 'suspect'
         WHERE c.meets""")[0][0]
     return {"crimes": int(crimes), "cases": int(cases), "victims": int(victims), "offenders": int(offenders),
