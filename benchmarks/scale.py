@@ -57,6 +57,9 @@ elif stage == 'incremental':
 elif stage == 'profile':
     from clearpicture import report
     r = report.run(store, {'out': tmp + '/profile', 'pdf': False})
+elif stage == 'link':  # Splink's own DuckDB gets the workspace's memory limit, not the 1 GB default
+    from clearpicture import linkage
+    r = linkage.run(store, {'memory_limit': mem})
 else:
     import importlib
     r = importlib.import_module(module).run(store, None)
@@ -76,18 +79,11 @@ from clearpicture import Store
 from clearpicture.linkage import incremental
 db, source, days = sys.argv[1:4]
 with Store(db) as store:
-    if days == "all":
-        incremental.forget_source(store, source)
-    else:  # only the source's records created in its last `days` days: a force's latest extract
-        store.execute("CREATE TEMP TABLE recent AS SELECT source, person_id FROM raw_persons "
-                      "WHERE source = ? AND recorded_at > (SELECT max(recorded_at) FROM raw_persons "
-                      "WHERE source = ?) - to_days(CAST(? AS INTEGER))", [source, source, days])
-        store.execute("DELETE FROM entity_persons WHERE (source, person_id) IN (SELECT * FROM recent)")
-        store.execute("DELETE FROM entity_person_features WHERE (source, person_id) IN (SELECT * FROM recent)")
-        for t in ("entity_pairs", "entity_review"):
-            if store.has_table(t):
-                store.execute(f"DELETE FROM {t} WHERE (source_l, person_id_l) IN (SELECT * FROM recent) "
-                              "OR (source_r, person_id_r) IN (SELECT * FROM recent)")
+    # all: the whole source; otherwise only its records created in its last `days` days (a force's
+    # latest extract)
+    where = None if days == "all" else (
+        f"r.recorded_at > (SELECT max(recorded_at) FROM raw_persons WHERE source = r.source) - to_days({int(days)})")
+    incremental.forget_source(store, source, where=where)
 """
 
 
