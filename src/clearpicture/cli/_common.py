@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import click
+
+from .. import progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -15,6 +18,18 @@ db_option = click.option(
     "--db", "db", required=True, type=click.Path(dir_okay=False), help="Workspace DuckDB file."
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+progress_option = click.option(
+    "--progress/--no-progress", "show_progress", default=None,
+    help="Show each step with rows done, rows per second and elapsed time on stderr "
+         "(default: when stderr is a terminal, or CLEARPICTURE_PROGRESS=1).")
+
+
+@contextmanager
+def stage_progress(show: bool | None, stage: str) -> Iterator[None]:
+    """Show ``stage``'s progress on stderr while the block runs (stdout is untouched), with a line
+    for the whole stage at the end; engine steps it logs are shown as steps of ``stage``."""
+    with progress.rendering(show), progress.step(stage, "whole stage"):
+        yield
 
 
 def emit_json(doc: Any) -> None:

@@ -16,7 +16,7 @@ import click
 from .. import definitions
 from ..security import audit, local_operator
 from ..store import open_store
-from ._common import db_option, echo_err, emit_json, json_option
+from ._common import db_option, echo_err, emit_json, json_option, progress_option, stage_progress
 
 _KEYS = ("id", "version", "citation", "crimes", "victims", "offenders", "unflagged", "flagged_not_meeting")
 
@@ -34,8 +34,9 @@ _KEYS = ("id", "version", "citation", "crimes", "victims", "offenders", "unflagg
 @click.option("--return-definition", "return_definition", default=definitions.DEFAULT_GROUP_BASED,
               show_default=True, help="Group-based definition the data return counts.")
 @json_option
+@progress_option
 def definitions_command(db: str, ids: tuple[str, ...], files: tuple[str, ...], return_year: int | None,
-                        out: str | None, return_definition: str, as_json: bool) -> None:
+                        out: str | None, return_definition: str, as_json: bool, show_progress: bool | None) -> None:
     """Apply definitions of CSE and group-based CSE; show crimes, victims and offenders under each,
     under-flagging (meeting, no flag) and flagged cases that do not meet it."""
     if (return_year is None) != (out is None):
@@ -44,7 +45,8 @@ def definitions_command(db: str, ids: tuple[str, ...], files: tuple[str, ...], r
         chosen = list(ids) if ids else None
         if files and not ids:
             chosen = None  # all shipped plus the local files
-        result = definitions.run(store, {"definitions": chosen, "definition_files": list(files)})
+        with stage_progress(show_progress, "definitions"):
+            result = definitions.run(store, {"definitions": chosen, "definition_files": list(files)})
         applied = [k for k in result.counts]
         rows = definitions.summarise(store, applied)
         written = None

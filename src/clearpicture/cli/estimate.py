@@ -13,7 +13,7 @@ from rich.table import Table
 from .. import estimate as est
 from ..errors import InputError
 from ..store import open_store
-from ._common import echo_err, emit_json, json_option
+from ._common import echo_err, emit_json, json_option, progress_option, stage_progress
 
 
 def _fmt(x: Any, spec: str = ",.0f") -> str:
@@ -51,10 +51,11 @@ def _fmt(x: Any, spec: str = ",.0f") -> str:
               help="partner: disclosure control (pattern counts under 10 suppressed with secondary suppression, "
               "others and modelled figures rounded to 5, fit statistics left out).")
 @json_option
+@progress_option
 def estimate_command(db: str | None, counts: str | None, model: str | None, method: str, maxorder: int,
                      pthresh: float | None, interval: str | None, replicates: int, seed: int, level: float,
                      definition: str, strata: str | None, kinds: str | None, as_of: str | None, evidence: str,
-                     top: int, audience: str, as_json: bool) -> None:
+                     top: int, audience: str, as_json: bool, show_progress: bool | None) -> None:
     """Estimate the total number of victims, recorded or not, from the overlap between lists.
 
     Every candidate model is shown with its estimate: when they disagree, the data cannot settle
@@ -79,7 +80,8 @@ def estimate_command(db: str | None, counts: str | None, model: str | None, meth
                                     kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()) if kinds else None,
                                     evidence=evidence)
         with open_store(str(db)) as store:
-            _, doc = est.run_with_output(store, config)
+            with stage_progress(show_progress, "estimate"):
+                _, doc = est.run_with_output(store, config)
             by_stratum = est.stage.pattern_counts(store, doc["run_id"])[1]
     if audience == "partner":
         doc = est.share.partner_document(doc, by_stratum)

@@ -12,7 +12,7 @@ import click
 from .. import network
 from ..security import audit, local_operator
 from ..store import open_store
-from ._common import db_option, echo_err, emit_json, json_option
+from ._common import db_option, echo_err, emit_json, json_option, progress_option, stage_progress
 
 
 @click.command("groups")
@@ -22,11 +22,14 @@ from ._common import db_option, echo_err, emit_json, json_option
 @click.option("--group", "group_id", default=None, help="Show only this group.")
 @click.option("--no-run", "no_run", is_flag=True, help="Show the groups of the last run without re-running.")
 @json_option
-def groups_command(db: str, engine: str, group_id: str | None, no_run: bool, as_json: bool) -> None:
+@progress_option
+def groups_command(db: str, engine: str, group_id: str | None, no_run: bool, as_json: bool,
+                   show_progress: bool | None) -> None:
     """Find offender groups from the evidence and explain each membership."""
     with open_store(db) as store:
         if not no_run:
-            result = network.run(store, engine=engine)
+            with stage_progress(show_progress, "groups"):
+                result = network.run(store, engine=engine)
             c = result.counts
             changes = ", ".join(f"{n} {k}" for k, n in c.get("changes", {}).items()) or "none"
             echo_err(f"{c['edge_evidence']} evidence rows, {c['edge_entities']} entity pairs; "

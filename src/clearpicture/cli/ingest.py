@@ -9,7 +9,7 @@ from rich.table import Table
 from .. import ingest as ingest_stage
 from ..errors import InputError
 from ..store import open_store
-from ._common import db_option, emit_json, json_option
+from ._common import db_option, emit_json, json_option, progress_option, stage_progress
 
 
 @click.command("ingest")
@@ -17,16 +17,17 @@ from ._common import db_option, emit_json, json_option
 @db_option
 @click.option("--mapping", type=click.Path(dir_okay=False), help="YAML column mapping for a non-standard export.")
 @json_option
-def ingest_command(paths: tuple[str, ...], db: str, mapping: str | None, as_json: bool) -> None:
+@progress_option
+def ingest_command(paths: tuple[str, ...], db: str, mapping: str | None, as_json: bool,
+                   show_progress: bool | None) -> None:
     """Ingest data packages, zips or files (CSV, XLSX, Parquet, JSON Lines) into the workspace DB.
 
     Rows that cannot load are quarantined with file, row, column and reason; values that fail
     validation keep their raw text. read = loaded + quarantined + unchanged, for every table.
     """
-    err = Console(stderr=True)
     mapped = ingest_stage.load_mapping(mapping) if mapping else None
-    with open_store(db) as store, err.status("ingesting…") as status:
-        result = ingest_stage.run(store, paths, mapped, on_file=lambda phase, f: status.update(f"{phase} {f}"))
+    with open_store(db) as store, stage_progress(show_progress, "ingest"):
+        result = ingest_stage.run(store, paths, mapped)
     tables = result.counts["tables"]
     errors: list[str] = result.counts["errors"]
     if as_json:

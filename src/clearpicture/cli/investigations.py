@@ -18,7 +18,7 @@ from .. import investigations
 from ..errors import InputError
 from ..security import audit, local_operator
 from ..store import open_store
-from ._common import db_option, echo_err, emit_json, json_option
+from ._common import db_option, echo_err, emit_json, json_option, progress_option, stage_progress
 
 
 @click.command("investigations")
@@ -29,14 +29,18 @@ from ._common import db_option, echo_err, emit_json, json_option
               help="partner: disclosure control on the measures, no case-level review list.")
 @click.option("--no-run", "no_run", is_flag=True, help="Show the results of the last run without re-running.")
 @json_option
-def investigations_command(db: str, checklist: str | None, audience: str, no_run: bool, as_json: bool) -> None:
+@progress_option
+def investigations_command(db: str, checklist: str | None, audience: str, no_run: bool, as_json: bool,
+                           show_progress: bool | None) -> None:
     """Measure how consistently cases are worked and list cases for review."""
     if checklist and no_run:
         raise InputError("--checklist applies the checklist in a run; drop --no-run")
     checks = investigations.load_checklist(checklist) if checklist else None
     with open_store(db) as store:
         if not no_run:
-            result = investigations.run(store, {"checklist": checklist} if checklist else None, checklist=checks)
+            with stage_progress(show_progress, "investigations"):
+                result = investigations.run(store, {"checklist": checklist} if checklist else None,
+                                            checklist=checks)
             c = result.counts
             echo_err(f"{c['cases']} cases ({c['cse']} CSE, {c['gbcse']} group-based, {c['sexual_child']} sexual "
                      f"offences against children); {c['measures']} measures; {c['review_cases']} cases for "

@@ -18,7 +18,7 @@ from ..language import load_rules
 from ..language.matcher import Matcher, default_matcher
 from ..language.notes_io import read_notes
 from ..store import open_store
-from ._common import echo_err, emit_json
+from ._common import echo_err, emit_json, progress_option, stage_progress
 
 
 @click.command("language")
@@ -29,7 +29,8 @@ from ._common import echo_err, emit_json
               help="A rules YAML file to use instead of the shipped rules.")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON line per input row on stdout (with --db: one JSON summary).")
-def language(file: str | None, db: str | None, rules: str | None, as_json: bool) -> None:
+@progress_option
+def language(file: str | None, db: str | None, rules: str | None, as_json: bool, show_progress: bool | None) -> None:
     """Review notes for victim-blaming and adultifying language, with reasons and alternatives.
 
     FILE is CSV or JSON Lines with columns id,text (stdin when omitted or "-"). Findings are about
@@ -40,15 +41,15 @@ def language(file: str | None, db: str | None, rules: str | None, as_json: bool)
     if rules:
         load_rules(rules)  # a bad rules file fails here with its file and key
     if db:
-        _review_store(db, rules, as_json)
+        _review_store(db, rules, as_json, show_progress)
     else:
         _review_file(file, rules, as_json)
 
 
-def _review_store(db: str, rules: str | None, as_json: bool) -> None:
+def _review_store(db: str, rules: str | None, as_json: bool, show_progress: bool | None = None) -> None:
     from ..language.stage import run
 
-    with open_store(db) as store:
+    with open_store(db) as store, stage_progress(show_progress, "language"):
         result = run(store, {"rules": rules} if rules else None)
     counts = result.counts
     if as_json:

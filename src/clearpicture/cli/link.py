@@ -11,7 +11,7 @@ import click
 
 from .. import linkage
 from ..store import open_store
-from ._common import db_option, echo_err, emit_json, json_option
+from ._common import db_option, echo_err, emit_json, json_option, progress_option, stage_progress
 
 
 @click.command("link")
@@ -26,18 +26,19 @@ from ._common import db_option, echo_err, emit_json, json_option
                    "the existing entities with the last full run's model, without retraining.")
 @click.option("--source", default=None, help="With --new: only this source's unlinked records.")
 @json_option
+@progress_option
 def link_command(db: str, engine: str, threshold: float | None, seed: int | None, new_only: bool,
-                 source: str | None, as_json: bool) -> None:
+                 source: str | None, as_json: bool, show_progress: bool | None) -> None:
     """Link person, object and location records into entities (Splink)."""
     if new_only or source is not None:
-        _link_new(db, engine, threshold, seed, new_only, source, as_json)
+        _link_new(db, engine, threshold, seed, new_only, source, as_json, show_progress)
         return
     config: dict[str, object] = {}
     if threshold is not None:
         config["threshold_weight"] = threshold
     if seed is not None:
         config["seed"] = seed
-    with open_store(db) as store:
+    with open_store(db) as store, stage_progress(show_progress, "link"):
         result = linkage.run(store, config or None, engine=engine)
     c = result.counts
     if as_json:
@@ -50,7 +51,7 @@ def link_command(db: str, engine: str, threshold: float | None, seed: int | None
 
 
 def _link_new(db: str, engine: str, threshold: float | None, seed: int | None, new_only: bool,
-              source: str | None, as_json: bool) -> None:
+              source: str | None, as_json: bool, show_progress: bool | None = None) -> None:
     """``--new``: score unlinked records with the saved model; options that only a full run uses are refused."""
     if not new_only:
         raise click.UsageError("--source is used with --new (incremental linkage of one source's new records)")
@@ -59,7 +60,7 @@ def _link_new(db: str, engine: str, threshold: float | None, seed: int | None, n
                                "--engine spark, --threshold and --seed belong to a full run")
     from ..linkage.incremental import link_new
 
-    with open_store(db) as store:
+    with open_store(db) as store, stage_progress(show_progress, "link --new"):
         result = link_new(store, source=source)
     c = result.counts
     if as_json:

@@ -11,7 +11,7 @@ import click
 
 from .. import quality
 from ..store import open_store
-from ._common import db_option, echo_err, emit_json, json_option
+from ._common import db_option, echo_err, emit_json, json_option, progress_option, stage_progress
 
 
 def _pct(v: float | None) -> str:
@@ -24,10 +24,12 @@ def _pct(v: float | None) -> str:
               help="Green/amber/red thresholds YAML (default: the shipped file).")
 @click.option("--all-fields", is_flag=True, help="Show every field, not only those below green.")
 @json_option
-def quality_command(db: str, thresholds: str | None, all_fields: bool, as_json: bool) -> None:
+@progress_option
+def quality_command(db: str, thresholds: str | None, all_fields: bool, as_json: bool,
+                    show_progress: bool | None) -> None:
     """Measure completeness, validity, consistency, timeliness and duplicates, and the safeguarding
     measures (CSE flagging, ethnicity recording, crimes with a location, graded intelligence)."""
-    with open_store(db) as store:
+    with open_store(db) as store, stage_progress(show_progress, "quality"):
         result = quality.run(store, {"thresholds": thresholds} if thresholds else None)
         doc = quality.scorecard(store)
     if as_json:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import progress
 from ..errors import ConfigError
 from ..store import StageResult, Store
 from .criteria_sql import cases_sql, dialect_for, leaf_key, leaf_sql, victims_sql, working_tables_sql
@@ -95,17 +96,17 @@ def run(store: Store, config: DefinitionsConfig | Mapping[str, Any] | None = Non
     # (Store.scratch says why: inside it DuckDB estimates them at 0 rows; at 10M records the
     # definitions spilled tens of GB that way, and take about a minute built outside).
     for name, select in working_tables_sql(linked, dialect):
-        store.scratch(name, select)
+        _scratch(store, name, select, "working table")
     # every distinct leaf (of the definitions and their category rules) is evaluated once
     leaves = {leaf_key(c): c for d in defs
               for c in [*d.criteria.leaves(), *(x for cat in d.category_rules() for x in cat.when.leaves())]}
     tables: dict[str, str] = {}
     for i, (key, leaf) in enumerate(leaves.items()):
         tables[key] = f"def_leaf_{i}"
-        store.scratch(f"def_leaf_{i}", leaf_sql(leaf, dialect, has_groups))
+        _scratch(store, f"def_leaf_{i}", leaf_sql(leaf, dialect, has_groups), f"criterion {leaf.key}")
     cases = {d.id: f"def_cases_{i}" for i, d in enumerate(defs)}
     for d in defs:
-        store.scratch(cases[d.id], cases_sql(d, dialect, has_groups, tables))
+        _scratch(store, cases[d.id], cases_sql(d, dialect, has_groups, tables), f"cases {d.id}")
     scratch = [name for name, _ in working_tables_sql(linked, dialect)] + [*tables.values(), *cases.values()]
     try:
         with store.run("definitions", params) as result:
@@ -116,6 +117,7 @@ def run(store: Store, config: DefinitionsConfig | Mapping[str, Any] | None = Non
             for table in ("definition_cases", "definition_victims", "definition_summary"):
                 store.execute(f"DELETE FROM {table} WHERE definition_id IN ({marks})", list(ids))
             for d in defs:
+                publishing = progress.step("definitions", f"publish {d.id}")
                 store.execute(
                     f"""INSERT INTO definition_cases SELECT definition_id, version, source, event_id, meets, category,
                     reasons, kind, flagged, occurred_at, ? FROM {cases[d.id]}""", [result.run_id])
@@ -132,10 +134,20 @@ def run(store: Store, config: DefinitionsConfig | Mapping[str, Any] | None = Non
                      row["victims"], row["offenders"], row["unflagged"], row["flagged_not_meeting"],
                      "entities" if linked else "records", note, result.run_id])
                 result.counts[d.id] = row
+                if progress.active() is not None:
+                    publishing.done(store.count(cases[d.id]), meeting=row["cases"], victims=row["victims"])
     finally:
         for name in scratch:
             store.execute(f"DROP TABLE IF EXISTS {name}")
     return result
+
+
+def _scratch(store: Store, name: str, select: str, what: str) -> None:
+    """``store.scratch``, reported as a progress step with the rows the table holds."""
+    with progress.step("definitions", f"{what} ({name})") as s:
+        store.scratch(name, select)
+        if progress.active() is not None:
+            s.done(store.count(name))
 
 
 def _scale(store: Store, d: Definition, table: str) -> dict[str, int]:

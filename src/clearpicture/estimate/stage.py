@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import progress
 from ..errors import ClearPictureError, ConfigError, InputError
 from ..store import StageResult, Store
 from .estimator import Estimate, EstimateOptions, estimate_table
@@ -281,8 +282,11 @@ def run_with_output(store: Store, config: EstimateConfig | Mapping[str, Any] | N
               "kinds": config.kinds, "model": config.model, "options": config.options.__dict__}
     if config.strata is not None and config.strata not in STRATA:
         raise InputError(f"unknown strata {config.strata!r} (choose from {', '.join(STRATA)})")
-    hist = victim_histories(store, config)
-    doc = _estimate_histories(hist, config)
+    with progress.step("estimate", "victim histories") as s:
+        hist = victim_histories(store, config)
+        s.done(len(hist.patterns))
+    with progress.step("estimate", "fit models and intervals"):
+        doc = _estimate_histories(hist, config)
     per = {"all": hist.counts()} | ({s: hist.counts(s) for s in sorted(set(hist.strata.values()))}
                                     if config.strata else {})
     with store.run("estimate", params) as result:

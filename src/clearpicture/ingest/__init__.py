@@ -15,9 +15,11 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from .. import progress
 from ..errors import InputError
 from ..security import Actor, local_operator
 from ..security.audit import record
@@ -38,6 +40,15 @@ def _quarantine_rejects(store: Store, run_id: str, table: str, src: SourceFile, 
             "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(run_id, table, src.display, r.row, r.column, r.reason, r.raw) for r in rejects],
         )
+
+
+def _rows_known(src: SourceFile) -> int | None:
+    """Rows in the file when its format says so cheaply (Parquet metadata), for the progress total."""
+    if src.format != "parquet":
+        return None
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(src.path).metadata.num_rows)
 
 
 def run(
@@ -73,14 +84,18 @@ def run(
             if on_file:
                 on_file("reading", src.display)
             staged_name = f"stg_{i}"
+            reading = progress.step("ingest", f"read {src.display}", total=partial(_rows_known, src))
             try:
                 staged = stage_file(store.con, src, staged_name)
+                reading.done(staged.rows + len(staged.rejects),
+                             **({"rejected": len(staged.rejects)} if staged.rejects else {}))
                 plans = [
                     (t, column_expressions_sql(t, staged.columns, src.display,
                                                mapping.tables.get(t) if mapping else None))
                     for t in targets
                 ]
             except InputError as exc:
+                reading.done()
                 errors.append(str(exc))
                 store.con.execute(f"DROP TABLE IF EXISTS {staged_name}")
                 continue
@@ -91,6 +106,8 @@ def run(
                     if on_file:
                         on_file("loading", src.display)
                     for t, exprs in plans:
+                        loading = progress.step("ingest", f"load {t} from {src.display}",
+                                                total=staged.rows + len(staged.rejects))
                         counts = load_table(
                             store.con, table_name=t, staged=staged.table, expressions=exprs,
                             run_id=result.run_id, display=src.display,
@@ -100,6 +117,8 @@ def run(
                         counts.read += len(staged.rejects)
                         counts.quarantined += len(staged.rejects)
                         _quarantine_rejects(store, result.run_id, t, src, staged.rejects)
+                        loading.done(counts.read, loaded=counts.loaded, quarantined=counts.quarantined,
+                                     unchanged=counts.unchanged)
                         store.con.execute(
                             "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             [result.run_id, src.display, t, src.format, counts.read, counts.loaded,

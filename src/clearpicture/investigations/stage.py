@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from .. import progress
 from ..store import StageResult, Store
 from .cases_sql import case_base_sql, case_steps_sql, cases_sql
 from .checklist import Checklist, load_checklist
@@ -49,14 +50,22 @@ def run(store: Store, config: InvestigationsConfig | Mapping[str, Any] | None = 
         stand_ins = check_inputs(store)
         versions = resolve_versions(store, cfg)
         child, sexual = offence_code_sets()
-        store.execute("CREATE OR REPLACE TEMP TABLE investigation_case_base AS "
-                      + case_base_sql(cfg, versions, child, sexual))
-        store.execute("CREATE OR REPLACE TABLE investigation_case_steps AS " + case_steps_sql(cfg))
-        store.execute("CREATE OR REPLACE TABLE investigation_cases AS " + cases_sql(cfg))
-        store.execute("DROP TABLE investigation_case_base")
-        _write_measures(store, cfg)
-        _write_review(store, cfg, checks)
-        store.execute("CREATE OR REPLACE TABLE investigation_reexamination AS " + reexamination_sql(cfg))
+        with progress.step("investigations", "cases") as s:
+            store.execute("CREATE OR REPLACE TEMP TABLE investigation_case_base AS "
+                          + case_base_sql(cfg, versions, child, sexual))
+            store.execute("CREATE OR REPLACE TABLE investigation_case_steps AS " + case_steps_sql(cfg))
+            store.execute("CREATE OR REPLACE TABLE investigation_cases AS " + cases_sql(cfg))
+            store.execute("DROP TABLE investigation_case_base")
+            if progress.active() is not None:
+                s.done(store.count("investigation_cases"))
+        with progress.step("investigations", "measures"):
+            _write_measures(store, cfg)
+        with progress.step("investigations", "review checks") as s:
+            _write_review(store, cfg, checks)
+            if progress.active() is not None:
+                s.done(store.count("investigation_review"))
+        with progress.step("investigations", "re-examination"):
+            store.execute("CREATE OR REPLACE TABLE investigation_reexamination AS " + reexamination_sql(cfg))
         ensure_decisions_table(store)
         result.parameters["definition_versions"] = versions
         counts = store.dicts("""SELECT count(*) AS cases, count(*) FILTER (WHERE in_cse) AS cse,

@@ -10,11 +10,13 @@ SQL builders are pure ``*_sql`` functions; partner-facing figures go through dis
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
+from .. import progress
 from ..disclosure import DisclosureRule, ProtectedTable, protect_table
 from ..errors import ConfigError
 from ..store import StageResult, Store
@@ -115,10 +117,12 @@ def run(store: Store, config: Mapping[str, Any] | None = None) -> StageResult:
         notes = flagged = 0
         by_category = dict.fromkeys(CATEGORIES, 0)
         # read everything first: DuckDB cancels an open result when the connection runs another query
+        reviewing = progress.step("language", "review notes", total=partial(store.count, "raw_notes"))
         cur = store.con.execute(
             "SELECT source, note_id, about_type, about_id, text FROM raw_notes ORDER BY source, note_id"
         )
         while batch := cur.fetchmany(_BATCH):
+            reviewing.advance(len(batch))
             for source, note_id, about_type, about_id, text in batch:
                 notes += 1
                 findings = matcher.review(text or "")
@@ -131,6 +135,7 @@ def run(store: Store, config: Mapping[str, Any] | None = None) -> StageResult:
                                  ("start", f.start), ("end", f.end), ("text", f.text),
                                  ("category", f.category), ("rule_id", f.rule_id)):
                         cols[k].append(v)
+        reviewing.done(notes, flagged=flagged)
         store.execute("DELETE FROM language_findings")
         store.execute("DELETE FROM language_rates")
         table = pa.table({**cols, "start": pa.array(cols["start"], pa.int32()),

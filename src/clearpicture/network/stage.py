@@ -15,6 +15,7 @@ from typing import Any
 
 import networkx as nx
 
+from .. import progress
 from ..errors import InputError
 from ..store import StageResult, Store
 from . import edges_sql, groups_sql
@@ -82,15 +83,23 @@ def run(store: Store, config: NetworkConfig | Mapping[str, Any] | None = None,
     stand_ins = _check_inputs(store)
     previous = _previous_groups(store)
     with store.run("groups", params) as result:
-        counts = run_steps(store, edges_sql.edge_steps(cfg, engine), edges_sql.EDGE_OUTPUTS, engine)
+        with progress.step("groups", f"evidence edges on {engine}"):
+            counts = run_steps(store, edges_sql.edge_steps(cfg, engine), edges_sql.EDGE_OUTPUTS, engine)
+        for table, n in counts.items():
+            progress.report("groups", table, n)
         result.counts.update(counts)
-        graph = _suspect_graph(store, cfg)
+        with progress.step("groups", "suspect graph") as s:
+            graph = _suspect_graph(store, cfg)
+            s.done(graph.number_of_edges(), people=graph.number_of_nodes())
         use_dv = store.has_table("definition_victims") and bool(
             store.sql("SELECT count(*) FROM definition_victims WHERE definition_id = ?", [cfg.definition])[0][0])
         cse = {str(r[0]) for r in store.sql(groups_sql.cse_offenders_sql(cfg, use_dv))}
-        clusters, attachments = _groups_with_attached(store, cfg, graph, cse)
-        named, changes = assign_ids(clusters, previous, _next_number(store, previous), cfg.min_identity_overlap)
-        _write_groups(store, cfg, graph, named, use_dv, {a.entity for a in attachments})
+        with progress.step("groups", "find groups") as s:
+            clusters, attachments = _groups_with_attached(store, cfg, graph, cse)
+            named, changes = assign_ids(clusters, previous, _next_number(store, previous), cfg.min_identity_overlap)
+            s.done(len(named), attached=len(attachments))
+        with progress.step("groups", "write group tables"):
+            _write_groups(store, cfg, graph, named, use_dv, {a.entity for a in attachments})
         _write_changes(store, result.run_id, changes)
         result.counts.update({
             "suspect_graph_nodes": graph.number_of_nodes(),

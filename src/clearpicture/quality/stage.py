@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import standard
+from .. import progress, standard
 from ..errors import ConfigError
 from ..store import StageResult, Store
 from .checks_sql import (
@@ -89,6 +89,7 @@ def run(store: Store, config: QualityConfig | Mapping[str, Any] | None = None) -
     linked = store.has_table("entity_persons")
     with store.run("quality", {"thresholds": cfg.thresholds or "shipped", "linked": linked}) as result:
         fields = "\nUNION ALL\n".join(field_checks_sql(t) for t in standard.TABLE_NAMES)
+        fields_step = progress.step("quality", "completeness and validity of fields")
         store.execute(f"""CREATE OR REPLACE TABLE quality_fields AS
             WITH f AS ({fields}), r AS (
                 SELECT *, filled / nullif(rows, 0) AS completeness,
@@ -104,6 +105,8 @@ def run(store: Store, config: QualityConfig | Mapping[str, Any] | None = None) -
             LEFT JOIN ({_bands_sql(thresholds, "validity")}) v ON v.key = r.table_name || '.' || r.field
             JOIN ({_bands_sql(thresholds, "completeness")}) dc ON dc.key = 'default'
             JOIN ({_bands_sql(thresholds, "validity")}) dv ON dv.key = 'default'""")
+        fields_step.done()
+        measures_step = progress.step("quality", "measures" + (" (records and entities)" if linked else ""))
         measured = f"SELECT * FROM ({measures_sql()})" + (
             f"\nUNION ALL\nSELECT * FROM ({entity_measures_sql()})" if linked else "")
         store.execute(f"""CREATE OR REPLACE TABLE quality_measures AS
@@ -114,8 +117,11 @@ def run(store: Store, config: QualityConfig | Mapping[str, Any] | None = None) -
                 '{result.run_id}' AS run_id
             FROM r LEFT JOIN ({_measure_bands_sql(thresholds)}) b ON b.key = r.id
             JOIN ({_measure_bands_sql(thresholds)}) d ON d.key = 'default'""")
+        measures_step.done()
+        timeliness_step = progress.step("quality", "timeliness")
         store.execute(f"CREATE OR REPLACE TABLE quality_timeliness AS SELECT *, '{result.run_id}' AS run_id "
                       f"FROM ({timeliness_sql()})")
+        timeliness_step.done()
         (n_fields,) = store.sql("SELECT count(*) FROM quality_fields")[0]
         n_measures, red = store.sql("SELECT count(*), count(*) FILTER (WHERE rating = 'red') FROM quality_measures")[0]
         result.counts = {"fields": n_fields, "measures": n_measures, "red": red}
