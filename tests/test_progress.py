@@ -200,3 +200,26 @@ def test_the_cli_keeps_stdout_pure_json_and_shows_progress_on_stderr(small_world
     assert quiet.exit_code == 0, quiet.output
     json.loads(quiet.stdout)
     assert "whole stage" not in quiet.stderr
+
+
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal, so the live display runs."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_duckdbs_own_bar_is_silenced_for_the_run_and_restored_after(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar_print = true")
+    err = _Terminal()
+    with progress.rendering(True, stream=err, con=con) as reporter:
+        assert reporter is not None
+        during = con.execute("SELECT current_setting('enable_progress_bar_print')").fetchall()[0][0]
+        with progress.step("definitions", "working table (def_persons)") as s:
+            s.done(con.execute("SELECT count(*) FROM range(1000)").fetchall()[0][0])
+    after = con.execute("SELECT current_setting('enable_progress_bar_print')").fetchall()[0][0]
+    assert (during, after) == (False, True)
+    assert "working table (def_persons)" in err.getvalue() and "1,000 rows" in err.getvalue()
+    assert capsys.readouterr().out == ""

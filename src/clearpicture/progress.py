@@ -29,11 +29,12 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+import duckdb
 from rich.console import Console
 from rich.progress import Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.text import Text
@@ -262,9 +263,12 @@ def line(s: Step) -> str:
 class _StepColumn(ProgressColumn):
     """Rows done (of total) and rate of the step behind a rich task, read live from the Step."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, latest: Callable[[], Step | None] | None = None,
+                 query_percent: Callable[[], float | None] | None = None) -> None:
         super().__init__()
         self.what = what
+        self.latest = latest
+        self.query_percent = query_percent
 
     def render(self, task: Task) -> Text:
         s: Step | None = task.fields.get("step")
@@ -272,32 +276,44 @@ class _StepColumn(ProgressColumn):
             return Text("")
         if self.what == "rows":
             return Text(_rows_text(s), justify="right")
-        return Text(_rate_text(s.rate()), style="cyan", justify="right")
+        if self.what == "rate":
+            return Text(_rate_text(s.rate()), style="cyan", justify="right")
+        # DuckDB's own estimate for the statement running now, shown against the latest step
+        percent = None
+        if self.query_percent is not None and self.latest is not None and s is self.latest():
+            percent = self.query_percent()
+        return Text("" if percent is None else f"query {percent:.0f}%", style="magenta")
 
 
 class Renderer:
     """The listener the CLI installs: a live line per running step on a terminal, a plain line per
     finished step always. Writes only to ``console`` (stderr)."""
 
-    def __init__(self, console: Console, refresh_per_second: float = 4) -> None:
+    def __init__(self, console: Console, refresh_per_second: float = 4,
+                 query_percent: Callable[[], float | None] | None = None) -> None:
         self.console = console
         self.live: Progress | None = None
         self._tasks: dict[int, Any] = {}
+        self._running: list[Step] = []
         if console.is_terminal:
+            query = _StepColumn("query", lambda: self._running[-1] if self._running else None, query_percent)
             self.live = Progress(
                 TextColumn("[bold]{task.fields[stage]}"), TextColumn("{task.description}"),
-                _StepColumn("rows"), _StepColumn("rate"), TimeElapsedColumn(),
+                _StepColumn("rows"), _StepColumn("rate"), query, TimeElapsedColumn(),
                 console=console, refresh_per_second=refresh_per_second, transient=True,
                 redirect_stdout=False, redirect_stderr=False,
             )
 
     def __call__(self, s: Step, event: str) -> None:
         if event == "done":
+            if s in self._running:
+                self._running.remove(s)
             task = self._tasks.pop(id(s), None)
             if self.live is not None and task is not None:
                 self.live.remove_task(task)
             self.console.print(line(s), markup=False, highlight=False, soft_wrap=True)
         elif event == "start" and self.live is not None:
+            self._running.append(s)
             self._tasks[id(s)] = self.live.add_task(s.label, stage=s.stage, step=s, total=None)
 
     def __enter__(self) -> Renderer:
@@ -324,14 +340,50 @@ def wanted(flag: bool | None, stream: IO[str] | None = None) -> bool:
 
 
 @contextmanager
-def rendering(flag: bool | None = None, stream: IO[str] | None = None,
-              clock: Clock = time.monotonic) -> Iterator[Reporter | None]:
-    """Show progress on stderr (or ``stream``) for the duration, if :func:`wanted`; yields the reporter."""
+def _duckdb_progress(con: duckdb.DuckDBPyConnection | None) -> Iterator[Callable[[], float | None] | None]:
+    """Let the display read DuckDB's progress of the running statement (``query_progress``, safe from
+    rich's refresh thread), with DuckDB's own bar kept off stdout; the settings are put back after."""
+    if con is None:
+        yield None
+        return
+    names = ("enable_progress_bar", "enable_progress_bar_print")
+    try:
+        before = [con.execute(f"SELECT current_setting('{n}')").fetchall()[0][0] for n in names]
+        con.execute("SET enable_progress_bar_print = false")
+        con.execute("SET enable_progress_bar = true")
+    except duckdb.Error:
+        yield None
+        return
+
+    def percent() -> float | None:
+        try:
+            value = float(con.query_progress())
+        except duckdb.Error:
+            return None
+        return value if value >= 0 else None
+
+    try:
+        yield percent
+    finally:
+        for name, value in zip(names, before, strict=True):
+            with suppress(duckdb.Error):  # a connection the stage closed or broke: nothing to restore
+                con.execute(f"SET {name} = {'true' if value else 'false'}")
+
+
+@contextmanager
+def rendering(flag: bool | None = None, stream: IO[str] | None = None, clock: Clock = time.monotonic,
+              con: duckdb.DuckDBPyConnection | None = None) -> Iterator[Reporter | None]:
+    """Show progress on stderr (or ``stream``) for the duration, if :func:`wanted`; yields the reporter.
+
+    With ``con`` (the workspace connection) and a terminal, the running step also shows DuckDB's
+    estimate of how far its current statement has got.
+    """
     if not wanted(flag, stream):
         yield None
         return
     console = Console(file=stream, stderr=stream is None, highlight=False)
-    renderer = Renderer(console)
-    reporter = Reporter(renderer, clock=clock)
-    with renderer, listening(reporter):
-        yield reporter
+    with _duckdb_progress(con if console.is_terminal else None) as percent:
+        renderer = Renderer(console, query_percent=percent)
+        reporter = Reporter(renderer, clock=clock)
+        with renderer, listening(reporter):
+            yield reporter

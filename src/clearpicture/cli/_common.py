@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from .. import progress
+from ..store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,10 +26,12 @@ progress_option = click.option(
 
 
 @contextmanager
-def stage_progress(show: bool | None, stage: str) -> Iterator[None]:
+def stage_progress(show: bool | None, stage: str, store: Store | None = None) -> Iterator[None]:
     """Show ``stage``'s progress on stderr while the block runs (stdout is untouched), with a line
-    for the whole stage at the end; engine steps it logs are shown as steps of ``stage``."""
-    with progress.rendering(show), progress.step(stage, "whole stage"):
+    for the whole stage at the end; engine steps it logs are shown as steps of ``stage``. With the
+    workspace ``store``, a terminal also shows how far DuckDB has got with the running statement."""
+    with progress.rendering(show, con=store.con if store is not None else None), \
+            progress.step(stage, "whole stage"):
         yield
 
 

@@ -45,7 +45,7 @@ def definitions_command(db: str, ids: tuple[str, ...], files: tuple[str, ...], r
         chosen = list(ids) if ids else None
         if files and not ids:
             chosen = None  # all shipped plus the local files
-        with stage_progress(show_progress, "definitions"):
+        with stage_progress(show_progress, "definitions", store):
             result = definitions.run(store, {"definitions": chosen, "definition_files": list(files)})
         applied = [k for k in result.counts]
         rows = definitions.summarise(store, applied)

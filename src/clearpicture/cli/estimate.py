@@ -80,7 +80,7 @@ def estimate_command(db: str | None, counts: str | None, model: str | None, meth
                                     kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()) if kinds else None,
                                     evidence=evidence)
         with open_store(str(db)) as store:
-            with stage_progress(show_progress, "estimate"):
+            with stage_progress(show_progress, "estimate", store):
                 _, doc = est.run_with_output(store, config)
             by_stratum = est.stage.pattern_counts(store, doc["run_id"])[1]
     if audience == "partner":

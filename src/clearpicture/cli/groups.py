@@ -28,7 +28,7 @@ def groups_command(db: str, engine: str, group_id: str | None, no_run: bool, as_
     """Find offender groups from the evidence and explain each membership."""
     with open_store(db) as store:
         if not no_run:
-            with stage_progress(show_progress, "groups"):
+            with stage_progress(show_progress, "groups", store):
                 result = network.run(store, engine=engine)
             c = result.counts
             changes = ", ".join(f"{n} {k}" for k, n in c.get("changes", {}).items()) or "none"

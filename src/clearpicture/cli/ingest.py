@@ -26,7 +26,7 @@ def ingest_command(paths: tuple[str, ...], db: str, mapping: str | None, as_json
     validation keep their raw text. read = loaded + quarantined + unchanged, for every table.
     """
     mapped = ingest_stage.load_mapping(mapping) if mapping else None
-    with open_store(db) as store, stage_progress(show_progress, "ingest"):
+    with open_store(db) as store, stage_progress(show_progress, "ingest", store):
         result = ingest_stage.run(store, paths, mapped)
     tables = result.counts["tables"]
     errors: list[str] = result.counts["errors"]

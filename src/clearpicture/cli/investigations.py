@@ -38,7 +38,7 @@ def investigations_command(db: str, checklist: str | None, audience: str, no_run
     checks = investigations.load_checklist(checklist) if checklist else None
     with open_store(db) as store:
         if not no_run:
-            with stage_progress(show_progress, "investigations"):
+            with stage_progress(show_progress, "investigations", store):
                 result = investigations.run(store, {"checklist": checklist} if checklist else None,
                                             checklist=checks)
             c = result.counts

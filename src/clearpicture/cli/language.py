@@ -49,7 +49,7 @@ def language(file: str | None, db: str | None, rules: str | None, as_json: bool,
 def _review_store(db: str, rules: str | None, as_json: bool, show_progress: bool | None = None) -> None:
     from ..language.stage import run
 
-    with open_store(db) as store, stage_progress(show_progress, "language"):
+    with open_store(db) as store, stage_progress(show_progress, "language", store):
         result = run(store, {"rules": rules} if rules else None)
     counts = result.counts
     if as_json:

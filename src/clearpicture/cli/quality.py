@@ -29,7 +29,7 @@ def quality_command(db: str, thresholds: str | None, all_fields: bool, as_json: 
                     show_progress: bool | None) -> None:
     """Measure completeness, validity, consistency, timeliness and duplicates, and the safeguarding
     measures (CSE flagging, ethnicity recording, crimes with a location, graded intelligence)."""
-    with open_store(db) as store, stage_progress(show_progress, "quality"):
+    with open_store(db) as store, stage_progress(show_progress, "quality", store):
         result = quality.run(store, {"thresholds": thresholds} if thresholds else None)
         doc = quality.scorecard(store)
     if as_json:
