@@ -223,3 +223,11 @@ def test_on_a_terminal_duckdbs_own_bar_is_silenced_for_the_run_and_restored_afte
     assert (during, after) == (False, True)
     assert "working table (def_persons)" in err.getvalue() and "1,000 rows" in err.getvalue()
     assert capsys.readouterr().out == ""
+
+
+def test_a_step_left_by_an_error_is_shown_as_failed() -> None:
+    err = io.StringIO()
+    with pytest.raises(RuntimeError), progress.rendering(True, stream=err), progress.step("groups", "find groups"):
+        raise RuntimeError("boom")
+    (text,) = err.getvalue().splitlines()
+    assert text.split()[:3] == ["groups", "find", "groups"] and text.endswith("FAILED")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -57,6 +58,7 @@ class Step:
     started: float
     rows: int | None = None
     finished: float | None = None
+    failed: bool = False
     detail: dict[str, int] = field(default_factory=dict)
     reporter: Reporter | None = field(default=None, repr=False, compare=False)
 
@@ -94,7 +96,9 @@ class Step:
     def __enter__(self) -> Step:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is not None and self.finished is None:
+            self.failed = True
         self.done()
 
 
@@ -254,7 +258,7 @@ def line(s: Step) -> str:
     label = s.label if len(s.label) <= 44 else s.label[:43] + "…"
     parts = [f"{s.stage:<14}", f"{label:<44}", f"{_rows_text(s):>22}", f"{_rate_text(s.rate()):>16}",
              f"{s.elapsed():8.1f}s"]
-    text = " ".join(parts)
+    text = " ".join(parts) + ("  FAILED" if s.failed else "")
     if s.detail:
         text += "  (" + ", ".join(f"{k} {v:,}" for k, v in s.detail.items()) + ")"
     return text.rstrip()
@@ -336,7 +340,12 @@ def wanted(flag: bool | None, stream: IO[str] | None = None) -> bool:
         return True
     if env in ("0", "false", "no", "off"):
         return False
-    return Console(file=stream, stderr=stream is None).is_terminal
+    target = stream if stream is not None else sys.stderr
+    try:
+        # the stream itself, not rich's view of it: FORCE_COLOR in a CI job must not switch this on
+        return bool(target.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
 
 
 @contextmanager
