@@ -48,7 +48,7 @@ Clock = Callable[[], float]
 Total = int | Callable[[], int | None] | None
 
 
-@dataclass
+@dataclass(eq=False)  # steps are equal only to themselves: two reads of one file are two steps
 class Step:
     """One step of a stage: what it is, rows done so far, and when it started and finished."""
 
@@ -300,18 +300,23 @@ class Renderer:
         self._tasks: dict[int, Any] = {}
         self._running: list[Step] = []
         if console.is_terminal:
-            query = _StepColumn("query", lambda: self._running[-1] if self._running else None, query_percent)
+            query = _StepColumn("query", self._latest, query_percent)
             self.live = Progress(
-                TextColumn("[bold]{task.fields[stage]}"), TextColumn("{task.description}"),
+                TextColumn("[bold]{task.fields[stage]}"), TextColumn("{task.description}", markup=False),
                 _StepColumn("rows"), _StepColumn("rate"), query, TimeElapsedColumn(),
                 console=console, refresh_per_second=refresh_per_second, transient=True,
                 redirect_stdout=False, redirect_stderr=False,
             )
 
+    def _latest(self) -> Step | None:
+        """The step started last and still running (read from rich's refresh thread: one slice of
+        the list, so a step finishing meanwhile cannot make it fail)."""
+        last = self._running[-1:]
+        return last[0] if last else None
+
     def __call__(self, s: Step, event: str) -> None:
         if event == "done":
-            if s in self._running:
-                self._running.remove(s)
+            self._running = [x for x in self._running if x is not s]
             task = self._tasks.pop(id(s), None)
             if self.live is not None and task is not None:
                 self.live.remove_task(task)
