@@ -30,7 +30,8 @@ import pyarrow as pa
 from .errors import EngineError
 from .store import Store
 
-__all__ = ["ENGINES", "Dialect", "DuckDBEngine", "Engine", "SparkEngine", "get_engine", "spark_session"]
+__all__ = ["ENGINES", "Dialect", "DuckDBEngine", "Engine", "SparkEngine", "encrypted_workspace", "get_engine",
+           "spark_session"]
 
 ENGINES = ("duckdb", "spark")
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -190,21 +191,94 @@ class Engine(ABC):
 
 
 class DuckDBEngine(Engine):
-    """Steps run in the store's own connection; Splink runs in a private in-memory DuckDB."""
+    """Steps run in the store's connection (or, ``separate``, a work catalog); Splink in the work catalog.
+
+    The work catalog is an in-memory database attached to the store's DuckDB instance and used
+    through a second connection of it, in autocommit: Splink's many scratch tables never reach the
+    workspace file or its open transaction, and each is freed when dropped (inside the run's
+    transaction nothing would be freed before the commit). With ``separate`` the steps run there
+    too, reading the committed store tables, and kept outputs are copied into the store in SQL;
+    Splink then reads a step's output where it is, with no copy through Arrow. Use it only when
+    the run's transaction has not changed the tables the steps read. While the engine is open,
+    ``threads`` and ``memory_limit`` hold for the whole DuckDB instance and are put back on
+    :meth:`close`. An encrypted workspace's spill files are encrypted too (``temp_file_encryption``).
+    """
 
     name = "duckdb"
 
-    def __init__(self, store: Store, threads: int | None = None, memory_limit: str | None = None) -> None:
+    def __init__(self, store: Store, threads: int | None = None, memory_limit: str | None = None,
+                 separate: bool = False) -> None:
         super().__init__(store)
         self.threads = threads
         self.memory_limit = memory_limit
-        self._splink_con: duckdb.DuckDBPyConnection | None = None
+        self.separate = separate
+        self._work: duckdb.DuckDBPyConnection | None = None
+        self._catalog = f"lk_work_{os.getpid()}_{id(self):x}"
+        self._store_catalog = ""
+        self._kept: dict[str, str] = {}  # kept output -> the catalog it was built in
+        self._restore: dict[str, Any] = {}
 
+    # -- the work catalog -------------------------------------------------------------------
+    def _setting(self, name: str) -> Any:
+        return self.store.con.sql("SELECT current_setting(?)", params=[name]).fetchall()[0][0]
+
+    def _set(self, name: str, value: Any) -> None:
+        """Set an instance-wide setting while the engine is open, remembering the value to put back."""
+        self._restore.setdefault(name, self._setting(name))
+        self.store.con.execute(f"SET {name} = ?", [value])
+
+    def work(self) -> duckdb.DuckDBPyConnection:
+        """The work connection (created on first use): a cursor of the store's instance, using the
+        in-memory work catalog for new tables and the workspace's tables for reading."""
+        if self._work is None:
+            self._store_catalog = str(self.store.con.sql("SELECT current_database()").fetchall()[0][0])
+            if self.threads:
+                self._set("threads", int(self.threads))
+            if self.memory_limit:
+                # DuckDB spills to disk beyond this; keeps the run's working set bounded on big inputs.
+                self._set("memory_limit", self.memory_limit)
+            if encrypted_workspace(self.store.con):
+                # DuckDB 1.5 leaves spill files in plaintext for a database ATTACHed with a key (as
+                # the store does); with this they are encrypted under a key held only in memory.
+                self.store.con.execute("SET temp_file_encryption = true")
+            work = self.store.con.cursor()
+            work.execute(f"ATTACH ':memory:' AS {self._catalog}")
+            work.execute(f"USE {self._catalog}")
+            work.execute("SET TimeZone = 'UTC'")
+            self._work = work
+            self._search_path()
+        return self._work
+
+    def _search_path(self) -> None:
+        assert self._work is not None
+        paths = [self._catalog, *self._kept.values(), f'"{self._store_catalog}"']
+        self._work.execute("SET search_path = ?", [",".join(f"{c}.main" for c in paths)])
+
+    def _kept_catalog(self, name: str) -> str:
+        """A catalog of its own for each kept output: the store's transaction sees an attached
+        database as it was when the transaction first read from it, so an output it copies must be
+        in a database it has not read before."""
+        if name not in self._kept:
+            self._kept[name] = f"{self._catalog}_{name}"
+            self.work().execute(f"ATTACH ':memory:' AS {self._kept[name]}")
+            self._search_path()
+        return self._kept[name]
+
+    def _in_work(self, table: str) -> bool:
+        return bool(self._work is not None and self._work.sql(
+            "SELECT count(*) FROM duckdb_tables() WHERE list_contains(?, database_name) AND table_name = ?",
+            params=[[self._catalog, *self._kept.values()], table]).fetchall()[0][0])
+
+    # -- steps ---------------------------------------------------------------------------------
     def use_store_table(self, table: str, columns: Sequence[str] | None = None) -> None:
-        return None  # already there
+        return None  # readable where the steps run
 
     def create(self, name: str, sql: str, keep: bool = False) -> None:
-        if keep:
+        if self.separate:
+            target = self._kept_catalog(name) if keep else self._catalog
+            self.work().execute(f"CREATE OR REPLACE TABLE {target}.main.{name} AS {sql}")
+            self._scratch.append(name)
+        elif keep:
             self.store.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
         else:
             self.store.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
@@ -212,58 +286,80 @@ class DuckDBEngine(Engine):
 
     def load_arrow(self, name: str, table: pa.Table) -> None:
         view = f"_arrow_{name}"
-        self.store.con.register(view, table)
+        con = self.work() if self.separate else self.store.con
+        con.register(view, table)
         try:
-            self.store.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {view}")
+            con.execute(f"CREATE OR REPLACE {'' if self.separate else 'TEMP '}TABLE {name} AS SELECT * FROM {view}")
         finally:
-            self.store.con.unregister(view)
+            con.unregister(view)
         self._scratch.append(name)
 
     def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        if self.separate:
+            return self.work().sql(sql).fetchall()
         return self.store.sql(sql)
 
     def to_store(self, name: str) -> None:
-        return None  # kept tables are created in the store directly
+        if self.separate:  # kept outputs are copied in SQL, inside the store's transaction
+            self.store.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {self._kept[name]}.main.{name}")
 
     def drop(self, name: str) -> None:
-        self.store.execute(f"DROP TABLE IF EXISTS {name}")
+        if self.separate:
+            self.work().execute(f"DROP TABLE IF EXISTS {self._kept.get(name, self._catalog)}.main.{name}")
+        else:
+            self.store.execute(f"DROP TABLE IF EXISTS {name}")
 
+    # -- Splink ----------------------------------------------------------------------------
     def splink_api(self) -> Any:
         from splink import DuckDBAPI
 
-        # A private connection: Splink's many scratch tables never reach the workspace file or
-        # its open transaction.
-        self._splink_con = duckdb.connect()
-        self._splink_con.execute("SET enable_progress_bar = false")
-        # Spill where the workspace spills (beside its file, or its configured temp_directory), not
-        # into a `.tmp` folder in whatever directory the command was started from.
-        temp = str(self.store.con.sql("SELECT current_setting('temp_directory')").fetchall()[0][0] or "")
-        if temp:
-            self._splink_con.execute("SET temp_directory = ?", [temp])
-        if self.threads:
-            self._splink_con.execute(f"SET threads = {int(self.threads)}")
-        if self.memory_limit:
-            # DuckDB spills to disk beyond this; keeps the model's working set bounded on big inputs.
-            self._splink_con.execute("SET memory_limit = ?", [self.memory_limit])
-        return DuckDBAPI(connection=self._splink_con)
+        return DuckDBAPI(connection=self.work())
 
     def splink_input(self, api: Any, table: str, display_name: str) -> Any:
-        assert self._splink_con is not None
-        data = self.store.con.sql(f"SELECT * FROM {_check_name(table)}").to_arrow_table()
-        self._splink_con.register("_splink_in", data)
-        self._splink_con.execute(f"CREATE OR REPLACE TABLE {display_name} AS SELECT * FROM _splink_in")
-        self._splink_con.unregister("_splink_in")
+        _check_name(table)
+        if self._in_work(table):
+            return api.register(table, dataset_display_name=display_name)
+        # A store table (or a TEMP table of the store's connection, which the work connection
+        # cannot see): copied in once.
+        data = self.store.con.sql(f"SELECT * FROM {table}").to_arrow_table()
+        work = self.work()
+        work.register("_splink_in", data)
+        work.execute(f"CREATE OR REPLACE TABLE {display_name} AS SELECT * FROM _splink_in")
+        work.unregister("_splink_in")
         return api.register(display_name, dataset_display_name=display_name)
 
     def splink_to_arrow(self, frame: Any) -> pa.Table:
-        assert self._splink_con is not None
-        return self._splink_con.sql(f"SELECT * FROM {frame.physical_name}").to_arrow_table()
+        return self.work().sql(f"SELECT * FROM {_check_name(frame.physical_name)}").to_arrow_table()
 
     def close(self) -> None:
         super().close()
-        if self._splink_con is not None:
-            self._splink_con.close()
-            self._splink_con = None
+        if self._work is not None:
+            # Splink's tables too; then the catalog goes, unless the store's open transaction has
+            # read from it (DuckDB then keeps it attached, empty, until the store closes).
+            for catalog in [self._catalog, *self._kept.values()]:
+                for (table,) in self._work.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = ?",
+                                               params=[catalog]).fetchall():
+                    self._work.execute(f'DROP TABLE IF EXISTS {catalog}.main."{table}"')
+            self._work.execute(f'USE "{self._store_catalog}"')
+            for catalog in [self._catalog, *self._kept.values()]:
+                try:
+                    self._work.execute(f"DETACH DATABASE IF EXISTS {catalog}")
+                except duckdb.Error:
+                    self.log.debug("%s stays attached (empty) until the store closes", catalog)
+            self._kept.clear()
+            self._work.close()
+            self._work = None
+        for name, value in self._restore.items():
+            if value == duckdb.connect().sql("SELECT current_setting(?)", params=[name]).fetchall()[0][0]:
+                self.store.con.execute(f"RESET {name}")  # DuckDB's default (it reports it rounded)
+            else:
+                self.store.con.execute(f"SET {name} = ?", [value])
+        self._restore.clear()
+
+
+def encrypted_workspace(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any database attached to ``con`` is encrypted (the workspace opened with a key)."""
+    return bool(con.sql("SELECT count(*) FROM duckdb_databases() WHERE encrypted").fetchall()[0][0])
 
 
 def spark_session(app_name: str = "clearpicture") -> Any:

@@ -50,10 +50,10 @@ class LinkageConfig:
     model: LinkageModelConfig = field(default_factory=LinkageModelConfig)
     actor: str = "system:linkage"
     threads: int | None = None
-    # The model's private DuckDB spills to disk beyond this. Unbounded, DuckDB takes what it is
-    # offered (2.5 GB peak for the whole run at 1M records); at 1 GB the run peaked at 1.6 GB for
-    # the same CPU time. None lifts the limit.
-    memory_limit: str | None = "1GB"
+    # DuckDB (the workspace's instance, Splink included) spills to disk beyond this while the run
+    # lasts. At 1M records: unbounded the run peaked at 2.4 GB; at 1.5 GB it peaked at 1.7 GB, and
+    # 1 GB (1.3 GB peak) cost prediction about 2-4 s more CPU in spilling. None lifts the limit.
+    memory_limit: str | None = "1500MB"
 
     @classmethod
     def load(cls, config: LinkageConfig | Mapping[str, Any] | None) -> LinkageConfig:
@@ -261,7 +261,12 @@ def run(store: Store, config: LinkageConfig | Mapping[str, Any] | None = None,
     params = {"engine": engine, **dataclasses.asdict(cfg.model), "actor": cfg.actor}
     ensure_decision_table(store)
     with store.run("link", params) as result:
-        options = {"threads": cfg.threads, "memory_limit": cfg.memory_limit} if engine == "duckdb" else {}
+        # On DuckDB the steps run beside the workspace (in the engine's work catalog) when nothing
+        # in this transaction has changed what they read: Splink then takes the features where
+        # they were built. Inside a caller's own transaction they run in it, as before.
+        options: dict[str, Any] = {
+            "threads": cfg.threads, "memory_limit": cfg.memory_limit,
+            "separate": getattr(store, "_depth", 0) <= 1} if engine == "duckdb" else {}
         eng = get_engine(engine, store, **options)
         clock = PhaseClock()
         try:
