@@ -1,6 +1,7 @@
 """Spark against DuckDB at scenario scale (issue 11): linkage and groups on the ``medium`` scenario.
 
     .venv/bin/python benchmarks/spark_check.py [--scenario medium] [--seed 7] [--work bench-data/spark-check]
+        [--data DIR]
 
 Prepares once under --work a workspace after ingest, quality and definitions. Then, each step in its
 own child process (wall time, CPU time of the Python process, peak memory of the Python process; the
@@ -14,7 +15,7 @@ JVM's own CPU and memory are not in these figures, it is a separate process tree
 3. for information: groups on the Spark-linked workspace, and the best-Jaccard agreement of its
    groups with the DuckDB-linked ones.
 
-Spark runs in local mode (``local[*]``); this is a check that the same SQL gives the same answer,
+Spark runs in local mode (``local[2]``, see ``clearpicture.engine.local_spark_conf``); this is a check that the same SQL gives the same answer,
 not a speed contest: local Spark on two cores is far slower than DuckDB at this size.
 """
 
@@ -128,8 +129,10 @@ def main() -> None:
     ap.add_argument("--scenario", default="medium")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--work", type=Path, default=DATA / "spark-check")
+    ap.add_argument("--data", type=Path, default=None,
+                    help="an existing data package of the scenario (default: generated under bench-data)")
     args = ap.parse_args()
-    data = scenario(args.scenario, args.seed)
+    data = args.data if args.data is not None else scenario(args.scenario, args.seed)
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
     base = work / "base.duckdb"

@@ -13,9 +13,11 @@ naming ``pip install 'clearpicture[spark]'``. This module must not hold stage lo
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
+import shutil
 import tempfile
 import time
 from abc import ABC, abstractmethod
@@ -363,9 +365,11 @@ def encrypted_workspace(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def spark_session(app_name: str = "clearpicture") -> Any:
-    """The local Spark session (2 cores, UTC), created on first use; one sentence if unavailable.
+    """The Spark session: the active one if any (``spark-submit``), else a local one; one sentence if unavailable.
 
-    On a cluster, ``spark-submit`` provides the session and this returns it unchanged.
+    The local session (``local[2]`` unless ``CLEARPICTURE_SPARK_MASTER`` names another master) is
+    configured by :func:`local_spark_conf`. On a cluster the driver script creates the session and
+    this returns it unchanged, so ``spark-submit``'s configuration is never overridden here.
     """
     try:
         from pyspark.sql import SparkSession
@@ -375,18 +379,19 @@ def spark_session(app_name: str = "clearpicture") -> Any:
         active = SparkSession.getActiveSession()
         if active is not None:
             return active
-        spark = (
-            SparkSession.builder.master(os.environ.get("CLEARPICTURE_SPARK_MASTER", "local[2]"))
-            .appName(app_name)
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.default.parallelism", "4")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-            .config("spark.sql.adaptive.enabled", "true")
-            .getOrCreate()
-        )
+        master = os.environ.get(SPARK_MASTER_ENV, "local[2]")
+        builder = SparkSession.builder.master(master).appName(app_name)
+        if master.startswith("local"):
+            scratch = tempfile.mkdtemp(prefix="clearpicture-spark-")
+            atexit.register(shutil.rmtree, scratch, True)
+            for key, value in local_spark_conf(master, scratch).items():
+                builder = builder.config(key, value)
+        else:
+            builder = builder.config("spark.sql.session.timeZone", "UTC")
+        spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
+        if master.startswith("local") and not spark.sparkContext.getCheckpointDir():
+            spark.sparkContext.setCheckpointDir(os.path.join(scratch, "checkpoints"))
         return spark
     except Exception as exc:  # noqa: BLE001 - Java missing or failing surfaces here
         first = (str(exc).strip().splitlines() or ["unknown"])[0][:200]
@@ -394,13 +399,18 @@ def spark_session(app_name: str = "clearpicture") -> Any:
 
 
 class SparkEngine(Engine):
-    """Store tables are copied into Spark; every step is a cached temporary view; kept outputs return."""
+    """Store tables are copied into Spark (as Arrow); every step is a cached temporary view; kept outputs return.
+
+    Splink runs with ``break_lineage_method="persist"`` (its intermediate tables cached in memory,
+    nothing written to a checkpoint folder) and repartitions to the session's shuffle partitions.
+    """
 
     name = "spark"
 
     def __init__(self, store: Store, spark: Any = None) -> None:
         super().__init__(store)
         self.spark = spark if spark is not None else spark_session()
+        self._splink_api: Any = None
 
     def use_store_table(self, table: str, columns: Sequence[str] | None = None) -> None:
         cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
@@ -413,11 +423,13 @@ class SparkEngine(Engine):
         self._scratch.append(name)
 
     def load_arrow(self, name: str, table: pa.Table) -> None:
+        schema = _spark_schema(table.schema)
         if table.num_rows == 0:
-            schema = _spark_schema(table.schema)
             frame = self.spark.createDataFrame([], schema=schema)
         else:
-            frame = self.spark.createDataFrame(table.to_pandas(), schema=_spark_schema(table.schema))
+            # Arrow straight into the JVM (PySpark 4); through pandas only on older PySpark.
+            data: Any = table if _spark_takes_arrow() else table.to_pandas()
+            frame = self.spark.createDataFrame(data, schema=schema)
         frame.cache().createOrReplaceTempView(name)
         self._scratch.append(name)
 
@@ -433,16 +445,21 @@ class SparkEngine(Engine):
             self.store.con.unregister("_spark_result")
 
     def drop(self, name: str) -> None:
-        self.spark.catalog.dropTempView(name)
+        self.spark.catalog.dropTempView(name)  # also uncaches it
 
     def splink_api(self) -> Any:
         from splink.internals.spark.database_api import SparkAPI
 
-        checkpoints = tempfile.mkdtemp(prefix="clearpicture-spark-")
-        self.spark.sparkContext.setCheckpointDir(checkpoints)
+        # Splink's intermediate tables (blocked pairs, comparison vectors, term frequencies...) are
+        # written as Parquet under the session's checkpoint directory and read back, which cuts
+        # each query's lineage: with "persist" (cached, lineage kept) every EM iteration planned and
+        # compiled the whole chain again, hundreds of stages per query. Without a checkpoint
+        # directory (a cluster that has none set) they are cached in memory instead.
+        method = "parquet" if self.spark.sparkContext.getCheckpointDir() else "persist"
         # Only comparisons native to Spark SQL are used, so Splink's Scala UDF jar is not needed.
-        return SparkAPI(spark_session=self.spark, register_udfs_automatically=False,  # type: ignore[no-untyped-call]
-                        break_lineage_method="persist")
+        self._splink_api = SparkAPI(  # type: ignore[no-untyped-call]
+            spark_session=self.spark, register_udfs_automatically=False, break_lineage_method=method)
+        return self._splink_api
 
     def splink_input(self, api: Any, table: str, display_name: str) -> Any:
         if table not in {t.name for t in self.spark.catalog.listTables()}:
@@ -451,6 +468,80 @@ class SparkEngine(Engine):
 
     def splink_to_arrow(self, frame: Any) -> pa.Table:
         return frame.as_spark_dataframe().toArrow()
+
+    def close(self) -> None:
+        super().close()
+        if self._splink_api is not None:
+            # Splink's intermediate tables would otherwise stay in the session (and on disk).
+            created = list(self._splink_api._created_tables)
+            self._splink_api.delete_tables_created_by_splink_from_db()
+            folder = self.spark.sparkContext.getCheckpointDir()
+            if folder and folder.startswith(("file:/", "/")) and self._splink_api.break_lineage_method == "parquet":
+                local = folder.removeprefix("file:")
+                for name in created:
+                    shutil.rmtree(os.path.join(local, name), ignore_errors=True)
+            self._splink_api = None
+
+
+#: Environment variables that override the local Spark session's defaults (cluster runs get their
+#: configuration from ``spark-submit`` instead: an active session is used as it is).
+SPARK_MASTER_ENV = "CLEARPICTURE_SPARK_MASTER"
+SPARK_MEMORY_ENV = "CLEARPICTURE_SPARK_MEMORY"
+
+
+def _local_cores(master: str) -> int:
+    """The number of worker threads of a ``local[N]`` / ``local[*]`` / ``local`` master."""
+    found = re.fullmatch(r"local(?:\[(\*|\d+)(?:,\s*\d+)?\])?", master.strip())
+    if not found:
+        return max(os.cpu_count() or 2, 1)
+    if found.group(1) is None:
+        return 1
+    if found.group(1) == "*":
+        return max(os.cpu_count() or 2, 1)
+    return max(int(found.group(1)), 1)
+
+
+def _machine_memory_gb() -> float:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):  # not POSIX: assume a small machine
+        return 8.0
+
+
+def local_spark_conf(master: str, scratch: str) -> dict[str, str]:
+    """The configuration of a local-mode session, sized from the machine.
+
+    In local mode the driver JVM is also the executor, so its heap is the whole of Spark's memory:
+    the JVM default (1 GB) made training thrash in garbage collection and then fail with "not enough
+    memory to build and broadcast the table"; a sixth of the machine, between 1 and 4 GB, is used
+    unless ``CLEARPICTURE_SPARK_MEMORY`` says otherwise. Shuffles get two partitions per core:
+    Spark's default of 200 means hundreds of tiny tasks per Splink step. Spill and shuffle files
+    go to ``scratch`` (removed when the process ends).
+    """
+    cores = _local_cores(master)
+    memory_gb = min(max(round(_machine_memory_gb() / 6), 1), 4)
+    memory = os.environ.get(SPARK_MEMORY_ENV) or f"{memory_gb}g"
+    return {
+        "spark.driver.memory": memory,
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": str(2 * cores),
+        "spark.default.parallelism": str(2 * cores),
+        "spark.sql.adaptive.enabled": "true",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        # Plans are described for the (disabled) UI at every adaptive re-plan; Splink's long plans
+        # made the "formatted" description a good share of the driver's time.
+        "spark.sql.ui.explainMode": "simple",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.local.dir": scratch,
+        "spark.driver.extraJavaOptions": f"-Djava.io.tmpdir={scratch}",
+    }
+
+
+def _spark_takes_arrow() -> bool:
+    import pyspark
+
+    return int(pyspark.__version__.split(".")[0]) >= 4
 
 
 def _spark_schema(schema: pa.Schema) -> str:

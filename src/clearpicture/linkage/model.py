@@ -190,7 +190,8 @@ def exact_u_sql(column: str, table: str) -> str:
 
 
 def train(linker: Any, cfg: LinkageModelConfig, phone_values: int, records: int,
-          exact_u: dict[str, float] | None = None, em_pattern_counts: bool = True) -> dict[str, Any]:
+          exact_u: dict[str, float] | None = None, em_pattern_counts: bool = True,
+          u_chunks: int = 10) -> dict[str, Any]:
     """Estimate the model in place and return it as a settings dictionary (JSON-able).
 
     The u of an exact phone match is set from the data (one in the number of distinct numbers)
@@ -198,7 +199,8 @@ def train(linker: Any, cfg: LinkageModelConfig, phone_values: int, records: int,
     on large inputs (linkage-notes pitfall 3). Likewise the u of the first level of each comparison
     named in ``exact_u`` (home address, identity number): sampling would leave it "not observed"
     (Splink then uses 1e-6) whenever few records carry one, which would make a shared family home
-    near-conclusive.
+    near-conclusive. ``u_chunks`` is how many pieces Splink's u sampling runs in (one query each,
+    plus a probe): 1 on Spark, where each query is a job of fixed cost and the sample is small.
     """
     from splink import block_on
 
@@ -209,11 +211,11 @@ def train(linker: Any, cfg: LinkageModelConfig, phone_values: int, records: int,
     if settings_obj is not None and (prior is None or not 0 < prior < 1):
         # No exact duplicates at all (a tiny or very clean input): fall back to one match per record.
         settings_obj._probability_two_random_records_match = 1.0 / max(records, 2)
-    linker.training.estimate_u_using_random_sampling(max_pairs=cfg.u_max_pairs, seed=cfg.seed)
+    linker.training.estimate_u_using_random_sampling(max_pairs=cfg.u_max_pairs, seed=cfg.seed, num_chunks=u_chunks)
     # Without term frequencies EM iterates over the counts of each agreement pattern rather than
     # over every sampled pair (0.5 s CPU per iteration on 1M pairs before); TF adjustments still
-    # apply when scoring. DuckDB only (``em_pattern_counts``): on local Spark the EM run failed
-    # with "not enough memory to build and broadcast the table" after this change.
+    # apply when scoring. Both engines (the Spark failure once blamed on it, "not enough memory to
+    # build and broadcast the table", was the local JVM's 1 GB default heap).
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("dob"), estimate_without_term_frequencies=em_pattern_counts, max_pairs=cfg.em_max_pairs)
     model: dict[str, Any] = linker.misc.save_model_to_json()

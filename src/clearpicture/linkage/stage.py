@@ -132,7 +132,7 @@ def link_persons(store: Store, engine: Engine, cfg: LinkageConfig, run_id: str,
     if records >= 2:
         with clock.phase("train"), engine.step("splink train"):
             model = train(Linker(frame, settings("dedupe_only"), log_level=logging.WARNING), cfg.model, phones,
-                          records, exact_u, em_pattern_counts=engine.name == "duckdb")
+                          records, exact_u, u_chunks=1 if engine.name == "spark" else 10)
         with clock.phase("predict"), engine.step("splink predict"):
             linker = Linker(frame, model, log_level=logging.WARNING)
             predictions = linker.inference.predict(threshold_match_weight=cfg.model.pairs_min_weight)
