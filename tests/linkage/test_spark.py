@@ -1,4 +1,8 @@
-"""The Spark engine gives the same entities as DuckDB on the `small` scenario (pairwise F1 >= 0.99)."""
+"""The Spark engine gives the same entities as DuckDB on the `small` scenario (pairwise F1 >= 0.99).
+
+Also the local session's configuration, which is what made that run take minutes rather than most
+of an hour: it is checked without starting Spark.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from clearpicture import linkage
+from clearpicture.engine import SPARK_MEMORY_ENV, local_spark_conf
 from clearpicture.evaluate import pairwise_scores
 from clearpicture.store import Store
-
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 FAST = {"u_max_pairs": 1e6, "em_max_pairs": 3e5}
 
@@ -24,6 +27,22 @@ def _have_spark() -> bool:
     return shutil.which("java") is not None
 
 
+def test_local_session_is_sized_from_the_master_and_the_machine(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    monkeypatch.delenv(SPARK_MEMORY_ENV, raising=False)
+    conf = local_spark_conf("local[3]", str(tmp_path))
+    assert conf["spark.sql.shuffle.partitions"] == "6"  # two per core, not Spark's 200
+    heap = conf["spark.driver.memory"]
+    assert heap.endswith("g") and 1 <= int(heap[:-1]) <= 4  # never the JVM's 1 GB default by accident
+    assert conf["spark.local.dir"] == str(tmp_path)
+    assert str(tmp_path) in conf["spark.driver.extraJavaOptions"]
+    assert local_spark_conf("local", str(tmp_path))["spark.sql.shuffle.partitions"] == "2"
+    monkeypatch.setenv(SPARK_MEMORY_ENV, "1500m")
+    assert local_spark_conf("local[2]", str(tmp_path))["spark.driver.memory"] == "1500m"
+
+
+@pytest.mark.spark
+@pytest.mark.slow
 @pytest.mark.skipif(not _have_spark(), reason="PySpark and Java needed")
 def test_spark_and_duckdb_partitions_agree(small_world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     parts = {}
