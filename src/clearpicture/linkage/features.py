@@ -106,19 +106,30 @@ def dob_sql(typed: str, raw: str, d: Dialect) -> dict[str, str]:
 
 
 def person_clean_sql(d: Dialect) -> str:
-    """Step 1 over ``raw_persons``: everything SQL can normalise row by row."""
+    """Step 1 over ``raw_persons``: everything SQL can normalise row by row.
+
+    Names are cleaned once per distinct spelling and joined back: the cleaning chain (accents,
+    apostrophes, punctuation) is the costliest expression here, and a million records hold some
+    tens of thousands of distinct names.
+    """
     dob = dob_sql("date_of_birth", "date_of_birth_raw", d)
     return f"""
-    SELECT source || '|' || person_id AS unique_id, source, person_id,
-        {clean_name_sql('forename', d)} AS forename_clean,
-        {clean_name_sql('surname', d)} AS surname_clean,
-        nullif(trim(aliases), '') AS aliases,
+    WITH names AS (
+        SELECT raw, {clean_name_sql('raw', d)} AS clean FROM (
+            SELECT forename AS raw FROM raw_persons UNION SELECT surname AS raw FROM raw_persons) u
+        WHERE raw IS NOT NULL)
+    SELECT p.source || '|' || p.person_id AS unique_id, p.source, p.person_id,
+        fn.clean AS forename_clean,
+        sn.clean AS surname_clean,
+        nullif(trim(p.aliases), '') AS aliases,
         {dob['dob']} AS dob,
         {dob['dob_year']} AS dob_year,
-        coalesce({postcode_sql('postcode', d)}, {other_postcode_sql('postcode', d)}) AS postcode,
-        nullif(trim(phone), '') AS phone_raw,
-        {phone_fast_sql('phone', d)} AS phone_fast
-    FROM raw_persons"""
+        coalesce({postcode_sql('p.postcode', d)}, {other_postcode_sql('p.postcode', d)}) AS postcode,
+        nullif(trim(p.phone), '') AS phone_raw,
+        {phone_fast_sql('p.phone', d)} AS phone_fast
+    FROM raw_persons p
+    LEFT JOIN names fn ON fn.raw = p.forename
+    LEFT JOIN names sn ON sn.raw = p.surname"""
 
 
 def _sorted_distinct_of_lists(expr: str, d: Dialect) -> str:
