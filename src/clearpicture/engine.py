@@ -401,8 +401,9 @@ def spark_session(app_name: str = "clearpicture") -> Any:
 class SparkEngine(Engine):
     """Store tables are copied into Spark (as Arrow); every step is a cached temporary view; kept outputs return.
 
-    Splink runs with ``break_lineage_method="persist"`` (its intermediate tables cached in memory,
-    nothing written to a checkpoint folder) and repartitions to the session's shuffle partitions.
+    Splink's intermediate tables are written as Parquet under the session's checkpoint directory
+    (``break_lineage_method="parquet"``), or cached when the session has none; :meth:`close` drops
+    them and their files.
     """
 
     name = "spark"
