@@ -26,19 +26,30 @@ def scenario(name: str, seed: int = 1) -> Path:
     return out
 
 
-def measure(code: str, *args: str) -> dict[str, Any]:
-    """Run ``code`` in a fresh Python process; return its wall time, peak RSS and printed JSON."""
+def measure(code: str, *args: str, check: bool = True) -> dict[str, Any]:
+    """Run ``code`` in a fresh Python process; return its wall time, CPU time (user + system, every
+    thread), peak RSS, and whatever ``code`` put in a dict named ``extra``.
+
+    ``check=False``: a failing child gives ``{"error": <its last stderr line>}`` instead of ending
+    the benchmark (a long multi-stage run records the failure and goes on).
+    """
     wrapper = (
         "import json, resource, sys, time\n"
         "t0 = time.perf_counter()\n"
+        "r0 = resource.getrusage(resource.RUSAGE_SELF)\n"
         f"{code}\n"
+        "r1 = resource.getrusage(resource.RUSAGE_SELF)\n"
         "out = {'seconds': time.perf_counter() - t0, "
-        "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}\n"
+        "'cpu_seconds': (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), "
+        "'peak_mb': r1.ru_maxrss / 1024}\n"
         "out.update(globals().get('extra', {}))\n"
-        "print('@@' + json.dumps(out))\n"
+        "print('@@' + json.dumps(out, default=str))\n"
     )
     proc = subprocess.run([sys.executable, "-c", wrapper, *args], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
+        if not check:
+            lines = proc.stderr.strip().splitlines()
+            return {"error": lines[-1] if lines else f"exit {proc.returncode}"}
         raise SystemExit(f"benchmark child failed:\n{proc.stderr[-3000:]}")
     line = [ln for ln in proc.stdout.splitlines() if ln.startswith("@@")][-1]
     return dict(json.loads(line[2:]))

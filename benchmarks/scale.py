@@ -34,20 +34,16 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _util import DATA, ROOT, scenario  # noqa: E402
+from _util import DATA, ROOT, measure, scenario  # noqa: E402
 
 # (scenario, None for the whole package or the number of person records to cut it down to)
 SIZES = {"100k": ("medium", None), "1m": ("large", None), "3m": ("national", 3_000_000), "10m": ("national", None)}
 
 CHILD = r"""
-import json, resource, sys, time
-t0 = time.perf_counter()
-c0 = resource.getrusage(resource.RUSAGE_SELF)
 from clearpicture import Store
 db, stage, module, mem, tmp, data = sys.argv[1:7]
 store = Store(db, memory_limit=mem, temp_directory=tmp)
 store.execute('SET enable_progress_bar = false')
-counts = {}
 if stage == 'ingest':
     from clearpicture import ingest
     r = ingest.run(store, [data])
@@ -63,14 +59,9 @@ elif stage == 'link':  # Splink's own DuckDB gets the workspace's memory limit, 
 else:
     import importlib
     r = importlib.import_module(module).run(store, None)
-persons = store.sql('SELECT count(*) FROM raw_persons')[0][0]
+extra = {'persons': store.sql('SELECT count(*) FROM raw_persons')[0][0],
+         'counts': {k: v for k, v in (r.counts or {}).items() if isinstance(v, (int, float, str, dict))}}
 store.close()
-c1 = resource.getrusage(resource.RUSAGE_SELF)
-out = {'seconds': time.perf_counter() - t0,
-       'cpu_seconds': (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime),
-       'peak_mb': c1.ru_maxrss / 1024, 'persons': persons,
-       'counts': {k: v for k, v in (r.counts or {}).items() if isinstance(v, (int, float, str, dict))}}
-print('@@' + json.dumps(out, default=str))
 """
 
 PREP_INCREMENTAL = r"""
@@ -136,11 +127,7 @@ def cut_by_source(package: Path, records: int, out: Path) -> Path:
 
 
 def run_child(args: list[str]) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
-    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("@@")][-1]
-    return dict(json.loads(line[2:]))
+    return measure(CHILD, *args, check=False)
 
 
 def stage_list() -> list[tuple[str, str]]:
