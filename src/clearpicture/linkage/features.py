@@ -283,6 +283,12 @@ def build_person_features(engine: Engine) -> int:
         engine.load_arrow("lk_phone", phone_lookup(
             _distinct(engine, "phone_raw", "lk_person_clean", "AND phone_fast IS NULL")))
     counts = engine.run_steps([(PERSON_FEATURES, person_features_sql(d))], keep=[PERSON_FEATURES])
+    if engine.name == "duckdb":
+        # Free the per-record scratch now rather than at the end of the run: the model's training
+        # and prediction come next and want the memory (on DuckDB outside the run's transaction,
+        # a dropped table is freed at once).
+        for scratch in ("lk_person_clean", "lk_person_links", "lk_forename", "lk_surname", "lk_aliases", "lk_phone"):
+            engine.drop(scratch)
     return counts[PERSON_FEATURES]
 
 

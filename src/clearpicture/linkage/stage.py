@@ -131,8 +131,13 @@ def link_persons(store: Store, engine: Engine, cfg: LinkageConfig, run_id: str,
     pairs = pa.table({c: pa.array([], pa.string()) for c in ("unique_id_l", "unique_id_r")})
     if records >= 2:
         with clock.phase("train"), engine.step("splink train"):
-            model = train(Linker(frame, settings("dedupe_only"), log_level=logging.WARNING), cfg.model, phones,
+            trainer = Linker(frame, settings("dedupe_only"), log_level=logging.WARNING)
+            model = train(trainer, cfg.model, phones,
                           records, exact_u, u_chunks=1 if engine.name == "spark" else 10)
+            if engine.name == "duckdb":
+                # Training's scratch (sampled pairs, comparison vectors) is of no use to prediction,
+                # which then fits the memory limit with less spilling; term frequencies are recomputed.
+                trainer.table_management.invalidate_cache()  # type: ignore[no-untyped-call]
         with clock.phase("predict"), engine.step("splink predict"):
             linker = Linker(frame, model, log_level=logging.WARNING)
             predictions = linker.inference.predict(threshold_match_weight=cfg.model.pairs_min_weight)
