@@ -73,6 +73,17 @@ def test_key_from_environment_encrypts(tmp_path: Path, monkeypatch: pytest.Monke
         Store(path)
 
 
+def test_encrypted_workspace_spills_beside_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "secret.duckdb"
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    with Store(path, key="correct horse") as s:
+        assert s.sql("SELECT current_setting('temp_directory')")[0][0] == f"{path}.tmp"
+    with Store(path, key="correct horse", temp_directory=str(tmp_path / "spill")) as s:
+        assert s.sql("SELECT current_setting('temp_directory')")[0][0] == str(tmp_path / "spill")
+
+
 def test_scratch_tables_are_built_outside_the_stage_transaction() -> None:
     with Store() as store:
         store.scratch("work", "SELECT range AS i FROM range(1000)")

@@ -119,6 +119,10 @@ class Store:
                 safe_key = key.replace("'", "''")
                 self.con.execute(f"ATTACH '{quoted}' AS ws (ENCRYPTION_KEY '{safe_key}'{mode})")
                 self.con.execute("USE ws")
+                # The encrypted file is ATTACHed to an in-memory instance, whose spill folder would
+                # otherwise be `.tmp` in whatever directory the command started from: keep it beside
+                # the workspace, as DuckDB does for a file it opens directly.
+                temp_directory = temp_directory or f"{self.path}.tmp"
             else:
                 self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
@@ -128,7 +132,7 @@ class Store:
         if memory_limit:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
         if temp_directory:
-            self.con.execute(f"SET temp_directory = '{temp_directory}'")
+            self.con.execute("SET temp_directory = ?", [str(temp_directory)])
         self._depth = 0
         if not read_only:
             self.migrate()
