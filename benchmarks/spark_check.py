@@ -4,8 +4,8 @@
         [--data DIR]
 
 Prepares once under --work a workspace after ingest, quality and definitions. Then, each step in its
-own child process (wall time, CPU time of the Python process, peak memory of the Python process; the
-JVM's own CPU and memory are not in these figures, it is a separate process tree):
+own child process (wall time, CPU time and peak memory of the Python process; for Spark steps also
+the local JVM's CPU time and peak resident memory, read from /proc while it still runs):
 
 1. linkage with ``--engine duckdb`` and with ``--engine spark`` on two copies; the pairwise F1
    between the two entity partitions (target >= 0.99) and each against the truth;
@@ -57,8 +57,22 @@ elif step == 'groups':
     network.run(store, None, engine=engine)
 store.close()
 r = resource.getrusage(resource.RUSAGE_SELF)
-print('@@' + json.dumps({'seconds': time.perf_counter() - t0, 'cpu_seconds': r.ru_utime + r.ru_stime,
-                         'peak_mb': r.ru_maxrss / 1024}))
+out = {'seconds': time.perf_counter() - t0, 'cpu_seconds': r.ru_utime + r.ru_stime, 'peak_mb': r.ru_maxrss / 1024}
+# The local Spark JVM is a child of this process that is still running: its CPU time and peak
+# resident memory are read from /proc before it stops (Linux only; absent elsewhere).
+import os
+tick = os.sysconf('SC_CLK_TCK')
+for pid in os.listdir('/proc') if os.path.isdir('/proc') else []:
+    try:
+        stat = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()
+        if int(stat[1]) != os.getpid():
+            continue
+        status = dict(line.split(':', 1) for line in open(f'/proc/{pid}/status').read().splitlines() if ':' in line)
+        out['jvm_cpu_seconds'] = out.get('jvm_cpu_seconds', 0.0) + (int(stat[11]) + int(stat[12])) / tick
+        out['jvm_peak_mb'] = max(out.get('jvm_peak_mb', 0.0), int(status['VmHWM'].split()[0]) / 1024)
+    except (OSError, ValueError, KeyError, IndexError):
+        continue
+print('@@' + json.dumps(out))
 """
 
 
@@ -69,8 +83,10 @@ def child(db: Path, step: str, arg: str) -> dict[str, Any]:
         raise SystemExit(f"{step} ({arg}) failed:\n{proc.stderr[-3000:]}")
     line = [ln for ln in proc.stdout.splitlines() if ln.startswith("@@")][-1]
     out = dict(json.loads(line[2:]))
+    jvm = (f"; JVM {out['jvm_cpu_seconds']:.1f} s CPU, {out['jvm_peak_mb']:.0f} MB peak"
+           if "jvm_cpu_seconds" in out else "")
     print(f"{step:12} {arg:7} {out['seconds']:8.1f} s wall {out['cpu_seconds']:8.1f} s CPU "
-          f"{out['peak_mb']:7.0f} MB  (load {os.getloadavg()[0]:.1f})", flush=True)
+          f"{out['peak_mb']:7.0f} MB{jvm}  (load {os.getloadavg()[0]:.1f})", flush=True)
     return out
 
 
