@@ -10,7 +10,7 @@ import pytest
 
 from clearpicture import network
 
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+pytestmark = [pytest.mark.spark]  # seconds once a Spark session runs; not slow
 
 
 def _have_spark() -> bool:
