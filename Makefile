@@ -22,9 +22,10 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-# CI runs the suite without the tests marked slow (the medium-scenario linkage F1, FEBRL, Spark
-# local mode, exhaustive model searches): together they take longer than CI's budget allows on 2
-# cores. Run them with `make test-slow` before a release.
+# CI runs the suite without the tests marked slow (the medium-scenario linkage F1, FEBRL,
+# exhaustive model searches): together they take longer than CI's budget allows on 2 cores. Run
+# them with `make test-slow` before a release. The Spark tests (marked `spark`, about 2 minutes
+# with Java; skipped without it) run in CI: they are the only check that the Spark path works.
 test: lint typecheck
 	$(BIN)/pytest -n 2 -q -m "not slow"
 
