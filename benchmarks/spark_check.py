@@ -22,22 +22,18 @@ not a speed contest: local Spark on two cores is far slower than DuckDB at this 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _util import DATA, scenario  # noqa: E402
+from _util import DATA, measure, scenario  # noqa: E402
 
 CHILD = r"""
-import json, resource, sys, time
-t0 = time.perf_counter()
 from clearpicture import Store
 db, step, engine = sys.argv[1:4]
 store = Store(db)
@@ -56,8 +52,7 @@ elif step == 'groups':
     from clearpicture import network
     network.run(store, None, engine=engine)
 store.close()
-r = resource.getrusage(resource.RUSAGE_SELF)
-out = {'seconds': time.perf_counter() - t0, 'cpu_seconds': r.ru_utime + r.ru_stime, 'peak_mb': r.ru_maxrss / 1024}
+extra = {}
 # The local Spark JVM is a child of this process that is still running: its CPU time and peak
 # resident memory are read from /proc before it stops (Linux only; absent elsewhere).
 import os
@@ -68,21 +63,15 @@ for pid in os.listdir('/proc') if os.path.isdir('/proc') else []:
         if int(stat[1]) != os.getpid():
             continue
         status = dict(line.split(':', 1) for line in open(f'/proc/{pid}/status').read().splitlines() if ':' in line)
-        out['jvm_cpu_seconds'] = out.get('jvm_cpu_seconds', 0.0) + (int(stat[11]) + int(stat[12])) / tick
-        out['jvm_peak_mb'] = max(out.get('jvm_peak_mb', 0.0), int(status['VmHWM'].split()[0]) / 1024)
+        extra['jvm_cpu_seconds'] = extra.get('jvm_cpu_seconds', 0.0) + (int(stat[11]) + int(stat[12])) / tick
+        extra['jvm_peak_mb'] = max(extra.get('jvm_peak_mb', 0.0), int(status['VmHWM'].split()[0]) / 1024)
     except (OSError, ValueError, KeyError, IndexError):
         continue
-print('@@' + json.dumps(out))
 """
 
 
 def child(db: Path, step: str, arg: str) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(db), step, arg], capture_output=True, text=True,
-                          check=False)
-    if proc.returncode != 0:
-        raise SystemExit(f"{step} ({arg}) failed:\n{proc.stderr[-3000:]}")
-    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("@@")][-1]
-    out = dict(json.loads(line[2:]))
+    out = measure(CHILD, str(db), step, arg)
     jvm = (f"; JVM {out['jvm_cpu_seconds']:.1f} s CPU, {out['jvm_peak_mb']:.0f} MB peak"
            if "jvm_cpu_seconds" in out else "")
     print(f"{step:12} {arg:7} {out['seconds']:8.1f} s wall {out['cpu_seconds']:8.1f} s CPU "
