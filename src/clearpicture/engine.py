@@ -14,6 +14,7 @@ naming ``pip install 'clearpicture[spark]'``. This module must not hold stage lo
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import os
 import re
@@ -352,11 +353,18 @@ class DuckDBEngine(Engine):
             self._work.close()
             self._work = None
         for name, value in self._restore.items():
-            if value == duckdb.connect().sql("SELECT current_setting(?)", params=[name]).fetchall()[0][0]:
+            if value == _duckdb_default(name):
                 self.store.con.execute(f"RESET {name}")  # DuckDB's default (it reports it rounded)
             else:
                 self.store.con.execute(f"SET {name} = ?", [value])
         self._restore.clear()
+
+
+@functools.cache
+def _duckdb_default(name: str) -> Any:
+    """DuckDB's own default for setting ``name`` on this machine (read once from a fresh instance)."""
+    with duckdb.connect() as con:
+        return con.sql("SELECT current_setting(?)", params=[name]).fetchall()[0][0]
 
 
 def encrypted_workspace(con: duckdb.DuckDBPyConnection) -> bool:

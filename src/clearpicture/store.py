@@ -180,7 +180,7 @@ class Store:
         query joins are therefore built here, before ``run``; the stage's transaction only
         publishes results. Raises StoreError when called inside a transaction.
         """
-        if self._depth:
+        if self.transaction_depth:
             raise StoreError(f"scratch table {name}: build working tables before the stage's transaction, "
                              "where DuckDB knows their size")
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}", params or [])
@@ -202,6 +202,11 @@ class Store:
         return int(self.con.sql(f'SELECT count(*) FROM "{table_name}"').fetchall()[0][0])
 
     # -- transactions and runs ------------------------------------------------------------
+    @property
+    def transaction_depth(self) -> int:
+        """How many :meth:`transaction` blocks are open (a stage run is one): 0 outside any."""
+        return self._depth
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All-or-nothing: a failure (or a kill) leaves the previous state intact. Nests."""

@@ -190,8 +190,7 @@ def exact_u_sql(column: str, table: str) -> str:
 
 
 def train(linker: Any, cfg: LinkageModelConfig, phone_values: int, records: int,
-          exact_u: dict[str, float] | None = None, em_pattern_counts: bool = True,
-          u_chunks: int = 10) -> dict[str, Any]:
+          exact_u: dict[str, float] | None = None, u_chunks: int = 10) -> dict[str, Any]:
     """Estimate the model in place and return it as a settings dictionary (JSON-able).
 
     The u of an exact phone match is set from the data (one in the number of distinct numbers)
@@ -217,7 +216,7 @@ def train(linker: Any, cfg: LinkageModelConfig, phone_values: int, records: int,
     # apply when scoring. Both engines (the Spark failure once blamed on it, "not enough memory to
     # build and broadcast the table", was the local JVM's 1 GB default heap).
     linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("dob"), estimate_without_term_frequencies=em_pattern_counts, max_pairs=cfg.em_max_pairs)
+        block_on("dob"), estimate_without_term_frequencies=True, max_pairs=cfg.em_max_pairs)
     model: dict[str, Any] = linker.misc.save_model_to_json()
     for comp in model["comparisons"]:
         name = comp["output_column_name"]

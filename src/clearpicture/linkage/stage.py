@@ -271,7 +271,7 @@ def run(store: Store, config: LinkageConfig | Mapping[str, Any] | None = None,
         # they were built. Inside a caller's own transaction they run in it, as before.
         options: dict[str, Any] = {
             "threads": cfg.threads, "memory_limit": cfg.memory_limit,
-            "separate": getattr(store, "_depth", 0) <= 1} if engine == "duckdb" else {}
+            "separate": store.transaction_depth <= 1} if engine == "duckdb" else {}
         eng = get_engine(engine, store, **options)
         clock = PhaseClock()
         try:
