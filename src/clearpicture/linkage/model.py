@@ -133,19 +133,29 @@ def blocking_rules() -> list[Any]:
     """Candidate pairs: every rule includes a key whose number of values grows with the data.
 
     First name + surname alone is quadratic at scale (linkage-notes pitfall 1), so it is always
-    combined with a year of birth or a postcode district.
+    combined with a date of birth or a postcode district. The rules that pair on names and a date
+    but no place (a day out, a month out, a surname or forename that sounds alike, a year out) each
+    carry one more narrow key: at 10M records the looser forms (forename + surname + year; surname
+    sound + date; forename sound + date; both sounds + day and month) paired about 60M records of
+    *different* people who share common names, growing 36x for 10x the records, for 0.7 points of
+    the true pairs (docs/benchmarks.md, Scale, national blocking).
     """
     from splink import block_on
 
     return [
-        block_on("forename", "surname", "dob_year"),
-        block_on("surname_phon", "dob"),
-        block_on("forename_phon", "dob"),
+        # a day out, then a month out (forename + surname + year alone: 20.6M pairs at 10M)
+        block_on("forename", "surname", "dob_ym"),
+        block_on("forename", "surname", "dob_year", "substr(dob, 9, 2)"),
+        # a surname spelt another way (same initial of the forename), a forename spelt another way
+        # or a different surname (same initial of the surname)
+        block_on("surname_phon", "dob", "substr(forename, 1, 1)"),
+        block_on("forename_phon", "dob", "substr(surname, 1, 1)"),
         block_on("dob", "postcode"),
         block_on("forename", "surname", "pc_outward"),
-        # A year of birth out: surname sound and day-month with a second key. Surname sound and
-        # day-month alone gave 9.6M candidate pairs on 1M records (quadratic) for 0.6% of true pairs.
-        block_on("surname_phon", "dob_md", "forename_phon"),
+        # A year of birth out, within the decade (the model rewards a year out only when it is one
+        # year). Surname sound and day-month alone gave 9.6M candidate pairs on 1M records
+        # (quadratic) for 0.6% of true pairs; with the forename sound still 8.3M on 10M.
+        block_on("surname_phon", "dob_md", "forename_phon", "substr(dob, 1, 3)"),
         block_on("surname_phon", "dob_md", "pc_outward"),
         block_on("forename_phon", "postcode"),
         block_on("phone"),
