@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from clearpicture import linkage
+from clearpicture.linkage.model import EM_PAIR_COUNTS, MIN_EM_PAIRS, em_pairs_sql, em_rules
 from clearpicture.store import Store
 
 # u sampled from few pairs, as on a large input where few records carry a home or a number
@@ -82,11 +83,35 @@ def test_a_shared_identity_number_links_a_misspelt_record(linked: Store) -> None
     assert identifier["level"] == "a shared identity number" and identifier["match_weight"] > 5
 
 
-def test_the_u_of_a_shared_home_is_the_rate_in_the_data(linked: Store) -> None:
+@pytest.mark.parametrize(("comparison", "column"), [("address", "home_address"), ("postcode", "postcode")])
+def test_the_u_of_a_shared_home_or_postcode_is_the_rate_in_the_data(linked: Store, comparison: str,
+                                                                     column: str) -> None:
     model = json.loads(linked.sql("SELECT model FROM entity_model ORDER BY created_at DESC LIMIT 1")[0][0])
-    address = next(c for c in model["comparisons"] if c["output_column_name"] == "address")
-    first = next(lv for lv in address["comparison_levels"] if not lv.get("is_null_level"))
-    shared, holders = linked.sql("""SELECT sum(n * (n - 1)), sum(n) FROM (SELECT count(*) AS n
-        FROM entity_person_features WHERE home_address IS NOT NULL GROUP BY home_address)""")[0]
+    comp = next(c for c in model["comparisons"] if c["output_column_name"] == comparison)
+    first = next(lv for lv in comp["comparison_levels"] if not lv.get("is_null_level"))
+    shared, holders = linked.sql(f"""SELECT sum(n * (n - 1)), sum(n) FROM (SELECT count(*) AS n
+        FROM entity_person_features WHERE {column} IS NOT NULL GROUP BY {column})""")[0]
     assert first["u_probability"] == pytest.approx(shared / (holders * (holders - 1)))
-    assert first["u_probability"] > 1 / (holders * (holders - 1))  # the family's home counts
+    assert first["u_probability"] > 1 / (holders * (holders - 1))  # households and duplicates count
+
+
+def _rule_sql(rule: object) -> str:
+    return str(rule.get_blocking_rule("duckdb").blocking_rule_sql)  # type: ignore[attr-defined]
+
+
+def test_em_trains_on_pairs_that_are_mostly_one_person_when_the_data_allow() -> None:
+    """Date of birth alone is a poor EM sample at national scale (model.em_rules says why)."""
+    enough = {name: MIN_EM_PAIRS for name in EM_PAIR_COUNTS}
+    rules = [_rule_sql(r) for r in em_rules(enough)]
+    assert len(rules) == 2 and "pc_outward" in rules[0] and "surname" in rules[1]
+    # no districts (FEBRL's postcodes), or too few pairs: the date of birth alone, as before
+    for scarce in ({**enough, "district": 0}, {**enough, "name_and_date": MIN_EM_PAIRS - 1}, {}):
+        assert [_rule_sql(r) for r in em_rules(scarce)] == ['l."dob" = r."dob"']
+
+
+def test_few_duplicates_keep_em_on_the_date_of_birth_alone(linked: Store) -> None:
+    """The fixture's 100 duplicated people give too few same-name-and-date pairs for two sessions."""
+    pairs = {name: int(linked.sql(em_pairs_sql(cols, "entity_person_features"))[0][0])
+             for name, cols in EM_PAIR_COUNTS.items()}
+    assert 0 < pairs["name_and_date"] < MIN_EM_PAIRS
+    assert [_rule_sql(r) for r in em_rules(pairs)] == ['l."dob" = r."dob"']

@@ -29,9 +29,11 @@ from .cluster import cluster_indices
 from .features import PERSON_FEATURES, build_location_features, build_object_features, build_person_features
 from .model import (
     COMPARISON_NAMES,
+    EM_PAIR_COUNTS,
     EXACT_U_COLUMNS,
     LinkageModelConfig,
     choose_threshold,
+    em_pairs_sql,
     exact_u_sql,
     settings,
     train,
@@ -124,6 +126,7 @@ def link_persons(store: Store, engine: Engine, cfg: LinkageConfig, run_id: str,
         if holders and holders >= 2:
             pairs_with = float(holders) * (float(holders) - 1)
             exact_u[name] = max(float(shared or 0), 1.0) / pairs_with
+    em_pairs = {name: int(store.sql(em_pairs_sql(cols, PERSON_FEATURES))[0][0]) for name, cols in EM_PAIR_COUNTS.items()}
     api = engine.splink_api()
     with clock.phase("register"), engine.step("splink register"):
         frame = engine.splink_input(api, PERSON_FEATURES, "person_features")
@@ -133,7 +136,7 @@ def link_persons(store: Store, engine: Engine, cfg: LinkageConfig, run_id: str,
         with clock.phase("train"), engine.step("splink train"):
             trainer = Linker(frame, settings("dedupe_only"), log_level=logging.WARNING)
             model = train(trainer, cfg.model, phones,
-                          records, exact_u, u_chunks=1 if engine.name == "spark" else 10)
+                          records, exact_u, u_chunks=1 if engine.name == "spark" else 10, em_pairs=em_pairs)
             if engine.name == "duckdb":
                 # Training's scratch (sampled pairs, comparison vectors) is of no use to prediction,
                 # which then fits the memory limit with less spilling; term frequencies are recomputed.
