@@ -50,7 +50,8 @@ linker = Linker(frame, settings, log_level=logging.WARNING)
 linker.training.estimate_probability_two_random_records_match([block_on('forename', 'surname', 'dob')],
                                                                recall=caps['prior_recall'])
 linker.training.estimate_u_using_random_sampling(max_pairs=caps['u_max_pairs'], seed=caps['seed'])
-linker.training.estimate_parameters_using_expectation_maximisation(block_on('dob'), max_pairs=caps['em_max_pairs'])
+for cols in caps['em_rules']:
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on(*cols), max_pairs=caps['em_max_pairs'])
 pred = linker.inference.predict(threshold_match_weight=caps['pairs_min_weight'])
 clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, threshold_match_weight=float(sys.argv[3]))
 con.execute(f"COPY (SELECT unique_id, cluster_id FROM {clusters.physical_name}) TO '{sys.argv[5]}' (FORMAT parquet)")
@@ -115,12 +116,18 @@ def main(sizes: list[int]) -> None:
     import dataclasses
 
     from clearpicture.linkage import features
-    from clearpicture.linkage.model import LinkageModelConfig, settings
+    from clearpicture.linkage.model import (
+        EM_PAIR_COUNTS,
+        LinkageModelConfig,
+        em_pairs_sql,
+        em_rules,
+        settings,
+    )
     from clearpicture.store import Store
 
     settings_file = DATA / "linkage-settings.json"
     settings_file.write_text(json.dumps(settings("dedupe_only").create_settings_dict(sql_dialect_str="duckdb")))
-    caps = json.dumps(dataclasses.asdict(LinkageModelConfig()))
+    caps_base = dataclasses.asdict(LinkageModelConfig())
     print(f"{os.cpu_count()} cores; load average at start {os.getloadavg()}", flush=True)
     for n in sizes:
         db = prepare(n)
@@ -136,6 +143,10 @@ def main(sizes: list[int]) -> None:
         clusters = DATA / f"linkage-{n}-baseline-clusters.parquet"
         with Store(work, read_only=True) as store:
             store.execute(f"COPY {features.PERSON_FEATURES} TO '{parquet}' (FORMAT parquet)")
+            em_pairs = {k: int(store.sql(em_pairs_sql(c, features.PERSON_FEATURES))[0][0])
+                        for k, c in EM_PAIR_COUNTS.items()}
+        # the same EM sessions as ours (chosen here, outside the measured child)
+        caps = json.dumps({**caps_base, "em_rules": em_rules(em_pairs)})
         base = measure(BASELINE, str(parquet), str(settings_file), str(ours["threshold"]), caps, str(clusters))
         base_f1 = f1(work, f"SELECT unique_id, cluster_id AS cluster FROM read_parquet('{clusters}')")
         load = tuple(round(max(a, b), 1) for a, b in zip(load, os.getloadavg(), strict=True))

@@ -212,8 +212,9 @@ def em_pairs_sql(columns: tuple[str, ...], table: str) -> str:
     return f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM {table} WHERE {present} GROUP BY {keys})"
 
 
-def em_rules(pairs: dict[str, int]) -> list[Any]:
-    """EM's blocking rules: two sessions on pairs that are mostly one person, or the date of birth alone.
+def em_rules(pairs: dict[str, int]) -> list[tuple[str, ...]]:
+    """EM's blocking rules (the columns each blocks on): two sessions on pairs that are mostly one
+    person, or the date of birth alone. ``pairs``: how many pairs each rule of EM_PAIR_COUNTS gives.
 
     The same date of birth and district trains names, other names, phone, address and identity
     number; the same name and date of birth then trains the postcode (and the rest again; Splink
@@ -224,11 +225,9 @@ def em_rules(pairs: dict[str, int]) -> list[Any]:
     FEBRL sets' postcodes have none) or with too few pairs on either rule keep the date of birth
     alone. The m of the date of birth is set, not learnt (``comparisons``), so no session needs it.
     """
-    from splink import block_on
-
     if all(pairs.get(k, 0) >= MIN_EM_PAIRS for k in EM_PAIR_COUNTS):
-        return [block_on(*cols) for cols in EM_PAIR_COUNTS.values()]
-    return [block_on("dob")]
+        return list(EM_PAIR_COUNTS.values())
+    return [("dob",)]
 
 
 def exact_u_sql(column: str, table: str) -> str:
@@ -269,9 +268,9 @@ def train(linker: Any, cfg: LinkageModelConfig, phone_values: int, records: int,
     # apply when scoring. Both engines (the Spark failure once blamed on it, "not enough memory to
     # build and broadcast the table", was the local JVM's 1 GB default heap).
     # ``em_pairs``: the pairs each rule of EM_PAIR_COUNTS gives (``em_rules`` says why).
-    for rule in em_rules(em_pairs or {}):
+    for columns in em_rules(em_pairs or {}):
         linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True, max_pairs=cfg.em_max_pairs)
+            block_on(*columns), estimate_without_term_frequencies=True, max_pairs=cfg.em_max_pairs)
     model: dict[str, Any] = linker.misc.save_model_to_json()
     for comp in model["comparisons"]:
         name = comp["output_column_name"]
