@@ -320,7 +320,6 @@ def table(results: dict[str, Any]) -> None:
                   f"{r['peak_mb']:.0f} | {n / r['seconds']:,.0f} | {r.get('load', '')} |")
 
 
-
 def _by_stage(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Full-run rows by stage; a stage's second run (definitions after groups) as "<stage> (again)"."""
     out: dict[str, dict[str, Any]] = {}
@@ -342,18 +341,17 @@ def growth(results: dict[str, Any]) -> None:
     input is a cut of ``national`` by whole sources, with fewer of a person's records from other
     agencies than either whole scenario, so it is shown per record but not used for a ratio.
     """
-    labels = [k for k in SIZES if k in results]
-    rows = {k: _by_stage(results[k]) for k in labels}
+    rows = {k: _by_stage(results[k]) for k in SIZES if k in results}
     records = {k: next(iter(r.values()))["persons"] for k, r in rows.items() if r}
-    steps = [(a, b) for a, b in (("100k", "1m"), ("1m", "10m")) if a in records and b in records]
     if not records:
         return
+    steps = [(a, b) for a, b in (("100k", "1m"), ("1m", "10m")) if a in records and b in records]
     bounds = {(a, b): records[b] * math.log(records[b]) / (records[a] * math.log(records[a])) for a, b in steps}
     head = " | ".join(f"µs/record {k}" for k in records)
     step_head = "".join(f" | CPU x {a}->{b} (n log n x{bounds[a, b]:.2f})" for a, b in steps)
     print(f"\n| stage | {head}{step_head} |")
     print("|---" * (1 + len(records) + len(steps)) + "|")
-    for stage in rows[labels[0]]:
+    for stage in rows[next(iter(records))]:
         cells = [f"{rows[k][stage]['cpu_seconds'] / records[k] * 1e6:.1f}" if stage in rows[k] else ""
                  for k in records]
         for a, b in steps:
@@ -363,6 +361,7 @@ def growth(results: dict[str, Any]) -> None:
             else:
                 cells.append("")
         print(f"| {stage} | " + " | ".join(cells) + " |")
+
 
 if __name__ == "__main__":
     main()
