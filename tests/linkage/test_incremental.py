@@ -14,7 +14,8 @@ import pytest
 
 from clearpicture import ingest, linkage, synth
 from clearpicture.linkage.cluster import entity_id_for
-from clearpicture.linkage.incremental import forget_source, link_new, partition_f1
+from clearpicture.linkage.incremental import forget_source, link_new, partition_f1, rule_is_symmetric
+from clearpicture.linkage.model import blocking_rules
 from clearpicture.store import Store
 
 FAST = {"u_max_pairs": 1e6, "em_max_pairs": 3e5}
@@ -179,3 +180,15 @@ def test_forget_source_filters_combine(runs: dict[str, object], tmp_path: Path) 
 ])
 def test_partition_f1(truth: dict[str, str], found: dict[str, str], expected: float) -> None:
     assert partition_f1(truth, found) == pytest.approx(expected)
+
+
+def test_only_asymmetric_blocking_rules_are_searched_from_both_sides() -> None:
+    """The candidate search tries a symmetric rule once; getting that wrong would lose pairs."""
+    from splink import block_on
+
+    sqls = [r if isinstance(r, str) else r.get_blocking_rule("duckdb").blocking_rule_sql for r in blocking_rules()]
+    assert [s for s in sqls if not rule_is_symmetric(s)] == [s for s in sqls if "dob_swapped" in s]
+    assert rule_is_symmetric(block_on("dob", "substr(surname, 1, 1)").get_blocking_rule("duckdb").blocking_rule_sql)
+    assert not rule_is_symmetric("l.forename = r.surname AND l.dob = r.dob")  # a name on one side only
+    assert not rule_is_symmetric("l.dob = r.dob OR l.phone = r.phone")  # not plainly equalities
+    assert not rule_is_symmetric("l.dob_year = r.dob_year AND l.age < r.age")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -155,17 +156,43 @@ def _tf_columns(model: dict[str, Any]) -> list[str]:
                    if lv.get("tf_adjustment_column")})
 
 
+def _equalities(sql: str) -> frozenset[tuple[str, ...]]:
+    """A rule that is a conjunction of equalities, as a set of unordered equalities."""
+    out = set()
+    for part in re.split(r"\s+AND\s+", sql.strip()):
+        part = part.strip()
+        if part.startswith("(") and part.endswith(")"):
+            part = part[1:-1]
+        out.add(tuple(sorted(side.strip() for side in part.split(" = "))))
+    return frozenset(out)
+
+
+def rule_is_symmetric(sql: str) -> bool:
+    """True when swapping ``l.`` and ``r.`` gives the same conjunction of equalities.
+
+    Such a rule pairs the same records whichever side a new record is on, so the candidate search
+    needs it in one direction only (the day-and-month-swapped rule is the one that is not).
+    Anything that is not plainly a conjunction of equalities counts as asymmetric, the safe side.
+    """
+    if re.search(r"\b(OR|NOT|<|>)\b|<|>", sql, flags=re.IGNORECASE) or " = " not in sql:
+        return False
+    swapped = re.sub(r"\b([lr])\.", lambda m: "r." if m.group(1) == "l" else "l.", sql)
+    return _equalities(sql) == _equalities(swapped)
+
+
 def _candidates(store: Store, model: dict[str, Any]) -> int:
     """``lk_resolved_candidates``: resolved records that meet at least one blocking rule with a new record.
 
     Splink's link-only pairs are exactly those, so handing it only these records gives the same pairs
-    without reading every resolved record (rules are tried in both directions: one is asymmetric).
+    without reading every resolved record. An asymmetric rule is tried in both directions; a
+    symmetric one once (half the joins: 1.0 -> 0.6 s for a force's year of records at 1M).
     """
     selects = []
     for rule in model["blocking_rules_to_generate_predictions"]:
         sql = rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
         selects.append(f"SELECT r.unique_id FROM {_NEW_FEATURES} l JOIN {PERSON_FEATURES} r ON {sql}")
-        selects.append(f"SELECT l.unique_id FROM {PERSON_FEATURES} l JOIN {_NEW_FEATURES} r ON {sql}")
+        if not rule_is_symmetric(sql):
+            selects.append(f"SELECT l.unique_id FROM {PERSON_FEATURES} l JOIN {_NEW_FEATURES} r ON {sql}")
     store.execute(f"""CREATE OR REPLACE TEMP TABLE lk_resolved_candidates AS
         SELECT * FROM {PERSON_FEATURES} SEMI JOIN ({' UNION '.join(selects)}) c USING (unique_id)""")
     return store.count("lk_resolved_candidates")
