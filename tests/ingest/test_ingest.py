@@ -221,3 +221,16 @@ def test_each_ingest_writes_one_collection_row_to_the_audit_log(tmp_path: Path) 
     assert result.run_id in rows[0]["what"] and rows[0]["justification"] == "quarterly refresh"
     assert "Asha" not in rows[0]["what"]  # the log names the run, never the people collected
     assert verify(store).ok
+
+
+def test_nul_bytes_in_data_rows_are_data_but_in_the_header_line_refuse_the_file(tmp_path: Path) -> None:
+    """Found by the accounting property: two NUL bytes in a tiny file made the whole file "binary"."""
+    f = tmp_path / "persons.csv"
+    f.write_bytes(b"source,person_id,forename,surname\nNMP,1,Ann,Lee\nNMP,2,Bo\x00b,Lee\n")
+    counts = ingest.run(Store(), [f]).counts
+    assert counts["errors"] == [] and _balanced(counts["tables"]["persons"])
+    assert counts["tables"]["persons"]["read"] == 2
+    f.write_bytes("source,person_id\nNMP,1\n".encode("utf-16-le"))
+    counts = ingest.run(Store(), [f]).counts
+    assert "persons" not in counts["tables"]
+    assert len(counts["errors"]) == 1 and "persons.csv" in counts["errors"][0] and "NUL" in counts["errors"][0]

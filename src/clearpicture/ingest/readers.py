@@ -79,9 +79,10 @@ def _read_header(path: Path, display: str) -> list[str]:
         raise InputError(f"{display}: cannot read ({exc})") from exc
     if not head.strip():
         raise InputError(f"{display}: the file is empty")
-    first_line = head.split(b"\n", 1)[0]
-    if b"\x00" in first_line or head.count(b"\x00") > len(head) // 100:
-        raise InputError(f"{display}: this is not a text file (it contains NUL bytes): expected CSV")
+    # NUL bytes in the header line mean UTF-16 or a binary file. NUL bytes further down are data
+    # (legacy exports pad fields with them): those rows go through the usual checks, one by one.
+    if b"\x00" in head.split(b"\n", 1)[0]:
+        raise InputError(f"{display}: this is not a text file (its header line contains NUL bytes): expected CSV")
     text = head.decode("utf-8", errors="replace")
     try:
         first = next(csv.reader(io.StringIO(text)))
