@@ -220,8 +220,8 @@ def em_rules(pairs: dict[str, int]) -> list[tuple[str, ...]]:
     number; the same name and date of birth then trains the postcode (and the rest again; Splink
     averages). EM blocked on the date of birth alone learnt well at 1M records, where about 1 pair
     in 120 sharing a birth date is one person, but not at 10M (1 in 1,100): the namesakes born the
-    same day were enough for it to believe 16% of one person's records carry a different surname
-    (the truth: 1.1%), and 26% a different postcode district (13%). Inputs without districts (the
+    same day were enough for it to believe about 16% of one person's records carry a different surname
+    (the truth: 1.1%), and 26-30% a different postcode district (13%). Inputs without districts (the
     FEBRL sets' postcodes have none) or with too few pairs on either rule keep the date of birth
     alone. The m of the date of birth is set, not learnt (``comparisons``), so no session needs it.
     """
