@@ -143,8 +143,8 @@ def main(sizes: list[int]) -> None:
         clusters = DATA / f"linkage-{n}-baseline-clusters.parquet"
         with Store(work, read_only=True) as store:
             store.execute(f"COPY {features.PERSON_FEATURES} TO '{parquet}' (FORMAT parquet)")
-            em_pairs = {k: int(store.sql(em_pairs_sql(c, features.PERSON_FEATURES))[0][0])
-                        for k, c in EM_PAIR_COUNTS.items()}
+            em_pairs = dict(zip(EM_PAIR_COUNTS, map(int, store.sql(em_pairs_sql(features.PERSON_FEATURES))[0]),
+                                strict=True))
         # the same EM sessions as ours (chosen here, outside the measured child)
         caps = json.dumps({**caps_base, "em_rules": em_rules(em_pairs)})
         base = measure(BASELINE, str(parquet), str(settings_file), str(ours["threshold"]), caps, str(clusters))

@@ -106,7 +106,6 @@ def test_em_trains_on_pairs_that_are_mostly_one_person_when_the_data_allow() -> 
 
 def test_few_duplicates_keep_em_on_the_date_of_birth_alone(linked: Store) -> None:
     """The fixture's 100 duplicated people give too few same-name-and-date pairs for two sessions."""
-    pairs = {name: int(linked.sql(em_pairs_sql(cols, "entity_person_features"))[0][0])
-             for name, cols in EM_PAIR_COUNTS.items()}
+    pairs = dict(zip(EM_PAIR_COUNTS, map(int, linked.sql(em_pairs_sql("entity_person_features"))[0]), strict=True))
     assert 0 < pairs["name_and_date"] < MIN_EM_PAIRS
     assert em_rules(pairs) == [("dob",)]

@@ -174,7 +174,7 @@ def rule_is_symmetric(sql: str) -> bool:
     needs it in one direction only (the day-and-month-swapped rule is the one that is not).
     Anything that is not plainly a conjunction of equalities counts as asymmetric, the safe side.
     """
-    if re.search(r"\b(OR|NOT|<|>)\b|<|>", sql, flags=re.IGNORECASE) or " = " not in sql:
+    if re.search(r"\b(OR|NOT)\b|[<>!]", sql, flags=re.IGNORECASE) or " = " not in sql:
         return False
     swapped = re.sub(r"\b([lr])\.", lambda m: "r." if m.group(1) == "l" else "l.", sql)
     return _equalities(sql) == _equalities(swapped)

@@ -11,6 +11,7 @@ the same model. This module must not write to the store.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,11 +206,11 @@ EM_PAIR_COUNTS = {
 }
 
 
-def em_pairs_sql(columns: tuple[str, ...], table: str) -> str:
-    """How many pairs of records agree on every one of ``columns`` (none of them missing)."""
-    keys = ", ".join(columns)
-    present = " AND ".join(f"{c} IS NOT NULL" for c in columns)
-    return f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM {table} WHERE {present} GROUP BY {keys})"
+def em_pairs_sql(table: str) -> str:
+    """One row: how many pairs of records each rule of EM_PAIR_COUNTS gives, in its order."""
+    counts = [f"(SELECT coalesce(shared, 0) // 2 FROM ({shared_values_sql(cols, table)}) t(shared, holders))"
+              for cols in EM_PAIR_COUNTS.values()]
+    return "SELECT " + ", ".join(counts)
 
 
 def em_rules(pairs: dict[str, int]) -> list[tuple[str, ...]]:
@@ -230,14 +231,18 @@ def em_rules(pairs: dict[str, int]) -> list[tuple[str, ...]]:
     return [("dob",)]
 
 
-def exact_u_sql(column: str, table: str) -> str:
-    """The chance that two distinct records, both with ``column``, share its value: Σ n(n−1) / M(M−1).
+def shared_values_sql(columns: Sequence[str], table: str) -> str:
+    """Σ n(n−1) and Σ n over the groups of records sharing a value in every one of ``columns``
+    (records missing any of them left out). Σ n(n−1) counts ordered pairs: half is the pairs.
 
-    Households share an address, so this is far above one in the number of addresses; it is 0 when
-    no two records share a value (the caller then uses 1 / M(M−1)).
+    For one column, Σ n(n−1) / M(M−1) with M = Σ n is the chance that two distinct records holding
+    it share its value, the u of its exact level (``EXACT_U_COLUMNS``). Households share an
+    address, so this is far above one in the number of addresses; it is 0 when no two records
+    share a value (the caller then uses 1 / M(M−1)).
     """
+    present = " AND ".join(f"{c} IS NOT NULL" for c in columns)
     return f"""SELECT sum(n * (n - 1)), sum(n) FROM (
-        SELECT count(*) AS n FROM {table} WHERE {column} IS NOT NULL GROUP BY {column})"""
+        SELECT count(*) AS n FROM {table} WHERE {present} GROUP BY {', '.join(columns)})"""
 
 
 def train(linker: Any, cfg: LinkageModelConfig, phone_values: int, records: int,

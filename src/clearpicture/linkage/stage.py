@@ -34,8 +34,8 @@ from .model import (
     LinkageModelConfig,
     choose_threshold,
     em_pairs_sql,
-    exact_u_sql,
     settings,
+    shared_values_sql,
     train,
 )
 from .review import ensure_decision_table, latest_decisions
@@ -122,11 +122,11 @@ def link_persons(store: Store, engine: Engine, cfg: LinkageConfig, run_id: str,
     phones = int(store.sql(f"SELECT count(DISTINCT phone) FROM {PERSON_FEATURES}")[0][0])
     exact_u = {}
     for name, column in EXACT_U_COLUMNS.items():
-        shared, holders = store.sql(exact_u_sql(column, PERSON_FEATURES))[0]
+        shared, holders = store.sql(shared_values_sql((column,), PERSON_FEATURES))[0]
         if holders and holders >= 2:
             pairs_with = float(holders) * (float(holders) - 1)
             exact_u[name] = max(float(shared or 0), 1.0) / pairs_with
-    em_pairs = {name: int(store.sql(em_pairs_sql(cols, PERSON_FEATURES))[0][0]) for name, cols in EM_PAIR_COUNTS.items()}
+    em_pairs = dict(zip(EM_PAIR_COUNTS, map(int, store.sql(em_pairs_sql(PERSON_FEATURES))[0]), strict=True))
     api = engine.splink_api()
     with clock.phase("register"), engine.step("splink register"):
         frame = engine.splink_input(api, PERSON_FEATURES, "person_features")
