@@ -19,8 +19,11 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 def _walk(cmd: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
     out = [(path, cmd)]
     if isinstance(cmd, click.Group):
-        for name in sorted(cmd.commands):
-            out += _walk(cmd.commands[name], [*path, name])
+        ctx = click.Context(cmd)
+        for name in cmd.list_commands(ctx):  # a lazy group loads each command only when asked
+            sub = cmd.get_command(ctx, name)
+            if sub is not None:
+                out += _walk(sub, [*path, name])
     return out
 
 

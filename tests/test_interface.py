@@ -41,9 +41,10 @@ def _documented() -> list[tuple[list[str], list[str]]]:
 def _resolve(words: list[str]) -> click.Command | None:
     cmd: click.Command = main
     for w in words:
-        if not isinstance(cmd, click.Group) or w not in cmd.commands:
+        sub = cmd.get_command(click.Context(cmd), w) if isinstance(cmd, click.Group) else None
+        if sub is None:
             return None
-        cmd = cmd.commands[w]
+        cmd = sub
     return cmd
 
 

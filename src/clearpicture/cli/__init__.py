@@ -1,7 +1,10 @@
 """The ``clearpicture`` command: a thin shell over stage functions (parse, call, format).
 
 Each command lives in its own module here and exposes ``commands`` (a list of click commands);
-``_COMMAND_MODULES`` lists them, so adding a command touches one line. Errors: every
+``_COMMANDS`` maps each command's name to the modules that make it, so adding a command touches one
+line. A module is imported only when its command runs (or ``--help`` lists every command): the
+stages behind the commands import Splink, statsmodels, scipy and FastAPI, about two seconds that a
+``clearpicture link`` had paid for every other command before it could start. Errors: every
 ``ClearPictureError`` becomes its family's exit code and a one-line reason on stderr; anything
 unexpected becomes one line too (set ``CLEARPICTURE_DEBUG=1`` for the traceback). Output meant for
 machines (``--json``) goes to stdout, progress and logs to stderr.
@@ -19,33 +22,42 @@ import click
 from .. import __version__
 from ..errors import ClearPictureError
 
-_COMMAND_MODULES = [
-    "synth",
-    "ingest",
-    "demo",
-    "language",
-    "profile",
-    "users",
-    "audit",
-    "estimate",
-    "serve",
-    "erase",
-    "governance",
-    "groups",
-    "investigations",
-    "link",
-    "export",
-    "export_network",
-    "evaluate",
-    "quality",
-    "definitions",
-]
+#: command name -> the modules under ``clearpicture.cli`` to import for it (the first defines it;
+#: ``export_network`` adds ``export network`` to the ``export`` group).
+_COMMANDS: dict[str, tuple[str, ...]] = {
+    "synth": ("synth",),
+    "ingest": ("ingest",),
+    "demo": ("demo",),
+    "language": ("language",),
+    "profile": ("profile",),
+    "users": ("users",),
+    "audit": ("audit",),
+    "estimate": ("estimate",),
+    "serve": ("serve",),
+    "erase": ("erase",),
+    "governance": ("governance",),
+    "groups": ("groups",),
+    "investigations": ("investigations",),
+    "investigations-decide": ("investigations",),
+    "investigations-case": ("investigations",),
+    "link": ("link",),
+    "export": ("export", "export_network"),
+    "evaluate": ("evaluate",),
+    "quality": ("quality",),
+    "definitions": ("definitions",),
+}
 
 #: Exit code for a failure that is not one of ours (a bug): still one line, never a traceback.
 INTERNAL_ERROR = 70
 
 
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return load_command(cmd_name)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -77,7 +89,7 @@ def main() -> None:
     """clearpicture: a clear picture of group-based child sexual exploitation."""
 
 
-for _name in _COMMAND_MODULES:
-    _module = importlib.import_module(f"{__name__}.{_name}")
-    for _cmd in _module.commands:
-        main.add_command(_cmd)
+def load_command(name: str) -> click.Command | None:
+    """Import the modules behind command ``name`` and return it (None for a name we do not have)."""
+    modules = [importlib.import_module(f"{__name__}.{module}") for module in _COMMANDS.get(name, ())]
+    return next((cmd for module in modules for cmd in module.commands if cmd.name == name), None)
