@@ -204,3 +204,23 @@ def test_list_columns_and_json_reasons_are_handled(world: Store) -> None:
     reasons = json.loads(world.sql("SELECT reasons FROM definition_cases")[0][0])  # still valid JSON
     assert ERASED["person_id"] not in json.dumps(reasons) and "aged 14" in json.dumps(reasons)
     assert result.residual == []
+
+
+def test_a_place_another_record_points_at_is_shared_and_its_events_stay(world: Store) -> None:
+    """An event refers to its place by ``location_id`` (not through a link): a place linked only to
+    the erased person but where someone else's crime happened is shared, so neither the place nor
+    the other child's crime record (nor rows derived from it) may go with the person."""
+    world.execute("INSERT INTO raw_events (source, event_id, kind, location_id) "
+                  "VALUES ('PF1', 'PF1-E-7', 'crime', 'PF1-L-1')")
+    world.execute("INSERT INTO raw_links (source, from_type, from_id, to_type, to_id, role) "
+                  "VALUES ('PF1', 'person', 'PF1-P-2', 'event', 'PF1-E-7', 'victim')")
+    world.execute("CREATE TABLE group_events (group_id VARCHAR, source VARCHAR, event_id VARCHAR, "
+                  "location_id VARCHAR)")
+    world.execute("INSERT INTO group_events VALUES ('G1', 'PF1', 'PF1-E-7', 'PF1-L-1')")
+    result = erase_person(world, local_operator(), *PERSON, reason="out of scope")
+    assert world.sql("SELECT event_id FROM raw_events WHERE event_id = 'PF1-E-7'") == [("PF1-E-7",)]
+    assert world.sql("SELECT count(*) FROM group_events")[0][0] == 1
+    assert world.sql("SELECT location_id FROM raw_locations WHERE location_id = 'PF1-L-1'") == [("PF1-L-1",)]
+    # the place stays but is not the erased person's any more: the link to it goes
+    assert world.sql("SELECT count(*) FROM raw_links WHERE to_id = 'PF1-L-1'")[0][0] == 0
+    assert "raw_events" not in result.deleted

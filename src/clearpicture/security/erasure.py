@@ -9,6 +9,8 @@ later are covered without changes here (principles.md item 6):
   such as ``source_l``/``person_id_l`` or ``left_source``/``left_person_id``;
 * polymorphic references ``<x>type``/``<x>id`` beside ``source`` (``raw_links``' from/to ends,
   ``raw_notes``' about_type/about_id), and ``field_issues``-style ``table_name``/``record_id`` rows;
+  (a place or object another record points at by column, such as an event's ``location_id``, is
+  shared, and stays);
 * rows of any derived table keyed by the person's resolved entity (``entity_id``, ``entity_a``,
   ``other_entity_id``..., found through ``entity_persons``; tables of object or location entities
   are left to their own keys); the stages that built them (linkage, network) are marked for re-running;
@@ -125,6 +127,28 @@ def _linked_ids(store: Store, source: str, person_id: str, kind: str) -> set[str
     return {str(r[0]) for r in rows if r[0] is not None}
 
 
+def _referenced_elsewhere(store: Store, tables: dict[str, dict[str, str]], source: str, kind: str,
+                          ids: set[str]) -> set[str]:
+    """Those of ``ids`` that another source record points at by column (an event's ``location_id``).
+
+    A place linked to nobody but the person through ``raw_links`` may still be where someone else's
+    crime happened: that place is shared, and erasing it would take the other record's rows with it.
+    """
+    if not ids:
+        return set()
+    own = {f"raw_{kind}s", f"history_{kind}s", "raw_links", "history_links"}
+    column = f"{kind}_id"
+    marks = ", ".join("?" for _ in ids)
+    found: set[str] = set()
+    for table, cols in tables.items():
+        if table.startswith(("raw_", "history_")) and table not in own and {"source", column} <= set(cols):
+            found |= {str(r[0]) for r in store.sql(
+                f"SELECT DISTINCT CAST({_q(column)} AS VARCHAR) FROM {_q(table)} "
+                f"WHERE CAST(source AS VARCHAR) = ? AND CAST({_q(column)} AS VARCHAR) IN ({marks})",
+                [source, *sorted(ids)])}
+    return found
+
+
 def _all_linked_ids(store: Store, source: str, person_id: str, kind: str) -> set[str]:
     """Ids of every ``kind`` record linked to the person (shared or not)."""
     rows = store.sql(
@@ -223,9 +247,10 @@ def erase_person(store: Store, actor: Actor, source: str, person_id: str, reason
         ids: dict[str, set[str]] = {
             "person": {person_id},
             "note": _notes_about(store, source, "person", {person_id}),
-            "object": _linked_ids(store, source, person_id, "object"),
-            "location": _linked_ids(store, source, person_id, "location"),
         }
+        for kind in ("object", "location"):
+            linked = _linked_ids(store, source, person_id, kind)
+            ids[kind] = linked - _referenced_elsewhere(store, tables, source, kind, linked)
         entities = ({str(r[0]) for r in store.sql(
             "SELECT DISTINCT entity_id FROM entity_persons WHERE source = ? AND person_id = ?",
             [source, person_id])} if "entity_persons" in tables else set())
