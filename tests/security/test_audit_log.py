@@ -74,11 +74,14 @@ def test_verify_passes_on_an_untouched_log(store: Store) -> None:
         "UPDATE audit_log SET seq = CASE seq WHEN 2 THEN 3 WHEN 3 THEN 2 ELSE seq END",  # reorder
         "INSERT INTO audit_log SELECT seq + 100, at_utc, actor, role, action, what, justification, recipient,"
         " allowed, prev_hash, row_hash FROM audit_log WHERE seq = 1",
+        "DROP TABLE audit_log",  # the whole log: its head and the workspace's subject key remain
+        "DROP TABLE audit_log; DROP TABLE audit_head",  # the subject key in meta says there was a log
     ],
 )
 def test_verify_finds_edits_deletions_and_reordering(store: Store, tamper: str) -> None:
     _fill(store)
-    store.execute(tamper)
+    for statement in tamper.split("; "):
+        store.execute(statement)
     result = audit.verify(store)
     assert not result.ok and result.problems
 
@@ -140,3 +143,10 @@ def test_verify_reports_stage_runs_that_logged_nothing(store: Store) -> None:
     assert result.ok and len(result.missing) == 1 and unlogged.run_id in result.missing[0]
     strict = audit.verify(store, strict=True)
     assert not strict.ok and unlogged.run_id in strict.problems[0]
+
+
+def test_a_subject_key_made_before_any_row_comes_with_the_log(store: Store) -> None:
+    """Naming a person (an erasure of an unknown record, say) before anything is logged makes the key
+    and the log together, so verify never mistakes such a workspace for one whose log was dropped."""
+    audit.person_ref(store, "PF1", "PF1-P-1")
+    assert audit.verify(store).ok

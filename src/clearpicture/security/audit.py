@@ -69,6 +69,11 @@ def ensure_audit_tables(store: Store) -> None:
     """Create the log, its head and the subject key when missing (idempotent)."""
     if store in _READY:
         return
+    _create_tables(store)
+    _READY[store] = _subject_key(store)
+
+
+def _create_tables(store: Store) -> None:
     store.execute(
         """CREATE TABLE IF NOT EXISTS audit_log (
             seq BIGINT PRIMARY KEY, at_utc TIMESTAMP NOT NULL, actor VARCHAR NOT NULL, role VARCHAR,
@@ -76,7 +81,6 @@ def ensure_audit_tables(store: Store) -> None:
             allowed BOOLEAN NOT NULL, prev_hash VARCHAR NOT NULL, row_hash VARCHAR NOT NULL)"""
     )
     store.execute("CREATE TABLE IF NOT EXISTS audit_head (seq BIGINT, row_hash VARCHAR)")
-    _READY[store] = _subject_key(store)
 
 
 def _subject_key(store: Store) -> bytes:
@@ -86,6 +90,9 @@ def _subject_key(store: Store) -> bytes:
     if rows:
         return bytes.fromhex(rows[0][0])
     key = secrets.token_hex(32)
+    # The key and the log come into being together, so verify can tell a dropped log (key left
+    # behind) from a workspace that never had one.
+    _create_tables(store)
     store.execute("INSERT INTO meta VALUES (?, ?)", [_KEY_NAME, key])
     return bytes.fromhex(key)
 
@@ -239,8 +246,14 @@ def verify(store: Store, expect_head: str | None = None, *, strict: bool = False
 
 def _verify_chain(store: Store, expect_head: str | None) -> VerifyResult:
     if not store.has_table("audit_log"):
-        return VerifyResult(ok=expect_head in (None, _GENESIS), rows=0, head=_GENESIS,
-                            problems=[] if expect_head in (None, _GENESIS) else ["audit log is missing"])
+        # A workspace that never had a log has neither its head nor the subject key (both are made
+        # with the log); either one left behind means the log was there and has been dropped.
+        had_log = store.has_table("audit_head") or bool(
+            store.has_table("meta") and store.sql("SELECT 1 FROM meta WHERE key = ?", [_KEY_NAME]))
+        missing = had_log or expect_head not in (None, _GENESIS)
+        return VerifyResult(ok=not missing, rows=0, head=_GENESIS,
+                            problems=["audit log is missing (the workspace had one)" if had_log
+                                      else "audit log is missing"] if missing else [])
     cols = ", ".join(_COLUMNS)
     # Each hash covers the row's own sequence number and the previous hash, so swapping rows,
     # renumbering them or removing one breaks the chain wherever it happened.
