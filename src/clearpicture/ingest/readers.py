@@ -143,8 +143,26 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> St
     )
     con.execute(f"DROP TABLE {name}_tmp")
     con.execute(f"DROP TABLE {name}_gaps")
+    rejects = sorted(rejects + _reject_repeated_headers(con, name, header), key=lambda r: r.row)
     rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return StagedFile(name, header, rejects, int(rows))
+
+
+def _reject_repeated_headers(con: duckdb.DuckDBPyConnection, name: str, header: list[str]) -> list[Reject]:
+    """Take out rows that repeat the header (exports joined end to end): they are not records.
+
+    Left in, such a row loads as a record whose id is the word ``person_id``. A row counts as a
+    header only when every column holds its own name (case and surrounding spaces aside).
+    """
+    if not header:
+        return []
+    cond = " AND ".join(f"lower(trim({_q(c)})) = {_lit(c.lower())}" for c in header)
+    found = con.execute(f"SELECT _row FROM {name} WHERE {cond} ORDER BY _row").fetchall()
+    if not found:
+        return []
+    con.execute(f"DELETE FROM {name} WHERE {cond}")
+    return [Reject(int(r), None, "the header row repeated (files joined together?): not a record", ",".join(header))
+            for (r,) in found]
 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> StagedFile:
@@ -272,7 +290,8 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> S
         writer.add((cells + [None] * width)[:width], lineno)
     writer.flush()
     book.close()
-    return StagedFile(name, header, rejects, writer.count)
+    repeated = _reject_repeated_headers(con, name, header)
+    return StagedFile(name, header, sorted(rejects + repeated, key=lambda r: r.row), writer.count - len(repeated))
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> StagedFile:
