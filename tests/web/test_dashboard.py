@@ -241,3 +241,22 @@ def test_national_csv_download_is_refused_and_logged(dash_app: FastAPI) -> None:
     assert r.status_code == 403
     logged = audit(dash_app, "disclosure")[before:]
     assert len(logged) == 1 and not logged[0]["allowed"]
+
+
+def test_entity_page_names_groups_only_to_those_who_may_open_them(dash_app: FastAPI) -> None:
+    """Group membership is worked out from every source's evidence (a police suspect, a victim of a
+    group): an analyst scoped to one source, who may not open group pages, must not learn it from the
+    person page either."""
+    with dash_app.state.db.reading() as store:
+        entity, group, source = store.sql("""SELECT m.entity_id, any_value(m.group_id), min(p.source)
+            FROM group_members m JOIN entity_persons p USING (entity_id)
+            GROUP BY 1 HAVING count(DISTINCT p.source) > 1 ORDER BY 1 LIMIT 1""")[0]
+    with dash_app.state.db.writing() as store:
+        add_user(store, "one_source", "analyst", PASSWORD, [source])
+    everything, _ = client_as(dash_app, "ana")
+    page = everything.get(f"/dashboard/entities/{entity}", params={"purpose": "case review"}).text
+    assert f"/dashboard/groups/{group}" in page
+    scoped, _ = client_as(dash_app, "one_source")
+    r = scoped.get(f"/dashboard/entities/{entity}", params={"purpose": "case review"})
+    assert r.status_code == 200 and '<section class="record">' in r.text
+    assert "/dashboard/groups/" not in r.text and "Member of" not in r.text

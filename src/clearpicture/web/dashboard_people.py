@@ -119,7 +119,8 @@ def entity(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
     """Every record linked into one resolved person, each opened the audited way, with its evidence.
 
     An analyst whose scope covers some sources sees the records and evidence from those sources only;
-    the page says how many records it leaves out.
+    the page says how many records it leaves out. The groups the person belongs to are named only to
+    those who may open group pages (every source in scope): membership is built from all sources.
     """
     actor = session.actor
     if not (allowed(actor, "read_person", Resource("person"))
@@ -139,8 +140,10 @@ def entity(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
     if format == "csv":
         return _entity_csv(db, session, entity_id, visible, evidence, table, (rs, rp), purpose)
     records = consult_people(request, session, db, visible, purpose)
+    # Group membership comes from every source's evidence: named only to those who may open groups.
+    groups = m["groups"] if allowed(actor, "read_person", Resource("person")) else []
     return render(request, "dash/entity.html", {"entity_id": entity_id, "records": records, "evidence": evidence,
-                                                "hidden": len(keys) - len(visible), "groups": m["groups"],
+                                                "hidden": len(keys) - len(visible), "groups": groups,
                                                 "page": "groups"}, session=session)
 
 
