@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from clearpicture.disclosure import DisclosureRule, protect_count, protect_table
 
+STRICT = DisclosureRule(hidden_sums=True)
+
 grids = st.integers(1, 6).flatmap(
     lambda ncols: st.lists(st.lists(st.integers(0, 60), min_size=ncols, max_size=ncols), min_size=1, max_size=8)
 )
@@ -59,3 +61,39 @@ def test_rule_is_configurable() -> None:
     rule = DisclosureRule(threshold=5, rounding=1, secondary=False)
     out = protect_table([{"n": 4}, {"n": 7}], ["n"], rule=rule)
     assert [r["n"] for r in out.rows] == [None, 7]
+
+
+@given(grids)
+def test_hidden_cells_of_a_line_never_add_up_to_a_small_count(grid: list[list[int]]) -> None:
+    """Two hidden zeros in a column with a published total say "these two hold 0": a small count."""
+    rows, cols = _table(grid)
+    out = protect_table(rows, cols, ["area"], rule=STRICT)
+    lines = [[(i, c) for i in range(len(rows))] for c in cols]
+    if len(cols) > 1:
+        lines += [[(i, c) for c in cols] for i in range(len(rows))]
+    for line in lines:
+        hidden = [grid[i][cols.index(c)] for i, c in line if out.rows[i][c] is None]
+        if hidden and len(hidden) < len(line):
+            assert sum(hidden) >= 10, (line, hidden)
+
+
+def test_two_hidden_zeros_beside_a_published_total_pull_in_a_third_cell() -> None:
+    rows = [{"area": "a", "n": 0}, {"area": "b", "n": 3}, {"area": "c", "n": 40}, {"area": "d", "n": 30}]
+    assert [r["n"] for r in protect_table(rows, ["n"], ["area"]).rows] == [None, None, 40, 30]  # the default
+    out = protect_table(rows, ["n"], ["area"], rule=STRICT)
+    # Without the third cell the total (75) less 40 and 30 gives the two hidden areas' 3 children.
+    assert [r["n"] for r in out.rows] == [None, None, 40, None]
+
+
+def test_subtotal_groups_get_their_own_secondary_suppression() -> None:
+    """Victims and suspects by age in one column: each role's total is published elsewhere."""
+    grid = [("victim", "13-15", 20), ("victim", "16-17", 25), ("victim", "under 13", 3),
+            ("suspect", "18-24", 2), ("suspect", "25-39", 8), ("suspect", "40+", 30)]
+    rows = [{"role": r, "age": a, "n": n} for r, a, n in grid]
+    plain = protect_table(rows, ["n"], ["role", "age"])
+    assert sum(r["n"] is None for r in plain.rows if r["role"] == "victim") == 1  # the victims' total gives it away
+    out = protect_table(rows, ["n"], ["role", "age"], rule=STRICT, subtotals=["role"])
+    for role in ("victim", "suspect"):
+        hidden = [n for (r, _, n), row in zip(grid, out.rows, strict=True) if r == role and row["n"] is None]
+        assert len(hidden) != 1 and (not hidden or sum(hidden) >= 10), (role, hidden)
+    assert [r["n"] for r in out.rows] == [None, 25, None, None, None, 30]
