@@ -10,6 +10,8 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
+
 from clearpicture import Store, ingest, standard
 
 PERSON_COLS = standard.table("persons").names
@@ -47,3 +49,27 @@ def test_a_header_repeated_mid_file_is_quarantined_not_loaded_as_a_person(tmp_pa
     ((row, reason),) = store.sql("SELECT row_number, reason FROM quarantine")
     assert row == 4 and "header row repeated" in reason
     assert store.sql("SELECT _row FROM raw_persons WHERE person_id = '3'") == [(5,)]  # later lines keep their numbers
+
+
+def test_columns_named_with_other_case_or_spaces_are_read_not_left_empty(tmp_path: Path) -> None:
+    """``Forename`` and ``Date of Birth`` were passed over: the forenames and dates loaded empty, unflagged."""
+    header = ["Source", "PERSON_ID", "Forename", " surname ", "Date of Birth", "sex"]
+    f = tmp_path / "persons.csv"
+    f.write_text(_csv_text(header, [["NMP", "1", "Asha", "Khan", "2008-03-04", "F"]]), encoding="utf-8")
+    store = Store()
+    counts = ingest.run(store, [f]).counts
+    assert counts["errors"] == [] and counts["tables"]["persons"]["loaded"] == 1
+    got = store.sql("SELECT source, person_id, forename, surname, date_of_birth_raw FROM raw_persons")
+    assert got == [("NMP", "1", "Asha", "Khan", "2008-03-04")]
+
+
+@pytest.mark.parametrize("pair", [("Forename", "FORENAME"), ("Date of Birth", "date_of_birth")])
+def test_two_columns_naming_the_same_standard_column_refuse_the_file_naming_both(
+        tmp_path: Path, pair: tuple[str, str]) -> None:
+    """Was an engine message (``Binder Error: Duplicate struct entry name``) or a silent choice of one."""
+    f = tmp_path / "persons.csv"
+    f.write_text(_csv_text(["source", "person_id", *pair], [["NMP", "1", "x", "y"]]), encoding="utf-8")
+    counts = ingest.run(Store(), [f]).counts
+    assert "persons" not in counts["tables"]
+    (error,) = counts["errors"]
+    assert error.startswith(f"{f}: line 1: ") and f"'{pair[0]}'" in error and f"'{pair[1]}'" in error

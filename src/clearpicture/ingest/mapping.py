@@ -10,6 +10,7 @@ staged file; it never edits the export. See ``docs/ingest.md`` and the examples 
 from __future__ import annotations
 
 import fnmatch
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from .. import standard
 from ..configfile import read_yaml
-from ..errors import ConfigError, MissingColumnError
+from ..errors import ConfigError, InputError, MissingColumnError
 
 __all__ = ["ColumnSpec", "Mapping", "TableMapping", "column_expressions_sql", "load_mapping"]
 
@@ -206,6 +207,25 @@ def _split_sql(split: SplitName, part: str) -> str:
     }[part]
 
 
+def _normal_name(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def _same_name_column(standard_column: str, file_columns: list[str], display: str) -> str | None:
+    """The file column that names ``standard_column``: exactly, else ignoring case and spacing.
+
+    ``Date of Birth``, ``DATE_OF_BIRTH`` and ``date-of-birth`` all name ``date_of_birth``; a file
+    column such as ``Forename`` used to be passed over and the forenames left empty without a word.
+    Two columns naming the same standard column (``Date of Birth`` and ``date_of_birth``) are an
+    error: either choice would silently drop the other.
+    """
+    found = [c for c in file_columns if _normal_name(c) == standard_column]
+    if len(found) > 1:
+        names = " and ".join(f"'{c}'" for c in found)
+        raise InputError(f"{display}: line 1: columns {names} both name {standard_column}: keep one")
+    return found[0] if found else None
+
+
 def column_expressions_sql(
     table_name: str, file_columns: list[str], display: str, tm: TableMapping | None = None
 ) -> dict[str, str]:
@@ -226,8 +246,8 @@ def column_expressions_sql(
             if tm.split_name.from_ not in have:
                 raise MissingColumnError(f"{display}: column '{tm.split_name.from_}' (split into names) is missing")
             out[f.name] = _split_sql(tm.split_name, f.name)
-        elif f.name in have:
-            out[f.name] = f"NULLIF(trim({_q(f.name)}), '')" if f.name != "text" else f"NULLIF({_q(f.name)}, '')"
+        elif (col := _same_name_column(f.name, file_columns, display)) is not None:
+            out[f.name] = f"NULLIF(trim({_q(col)}), '')" if f.name != "text" else f"NULLIF({_q(col)}, '')"
         elif f.required:
             raise MissingColumnError(f"{display}: required column '{f.name}' of {table_name} is missing")
         else:

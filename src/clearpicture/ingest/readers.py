@@ -59,15 +59,18 @@ def _check_header(names: list[str], display: str) -> list[str]:
     cleaned = [n.strip().lstrip("\ufeff").strip() for n in names]
     if not cleaned or all(not n for n in cleaned):
         raise InputError(f"{display}: line 1: no header row")
-    seen: set[str] = set()
+    # Keyed without case: DuckDB's column names ignore case, and so does matching to the standard.
+    seen: dict[str, str] = {}
     for i, n in enumerate(cleaned, start=1):
         if not n:
             raise InputError(f"{display}: line 1: column {i} has no name")
-        if n in seen:
-            raise InputError(f"{display}: line 1: column '{n}' appears twice")
+        if n.lower() in seen:
+            first = seen[n.lower()]
+            twice = f"column '{n}' appears twice" if first == n else f"columns '{first}' and '{n}' are the same name"
+            raise InputError(f"{display}: line 1: {twice}")
         if n.startswith("_"):
             raise InputError(f"{display}: line 1: column '{n}': names starting with '_' are reserved")
-        seen.add(n)
+        seen[n.lower()] = n
     return cleaned
 
 
