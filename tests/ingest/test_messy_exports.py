@@ -73,3 +73,27 @@ def test_two_columns_naming_the_same_standard_column_refuse_the_file_naming_both
     assert "persons" not in counts["tables"]
     (error,) = counts["errors"]
     assert error.startswith(f"{f}: line 1: ") and f"'{pair[0]}'" in error and f"'{pair[1]}'" in error
+
+
+def test_two_versions_of_one_record_in_one_ingest_quarantine_the_later_not_replace_silently(tmp_path: Path) -> None:
+    """Two files of one delivery disagreeing about person 1: both used to count as loaded, one vanished."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "persons.csv").write_text(_csv_text(PERSON_COLS, [_person("1"), _person("2")]), encoding="utf-8")
+    (tmp_path / "b" / "persons.csv").write_text(
+        _csv_text(PERSON_COLS, [_person("1", forename="Asma"), _person("2"), _person("3")]), encoding="utf-8")
+    store = Store()
+    counts = ingest.run(store, [tmp_path / "a", tmp_path / "b"]).counts["tables"]["persons"]
+    assert counts == {"read": 5, "loaded": 3, "quarantined": 1, "unchanged": 1, "invalid_values": 0}
+    assert counts["loaded"] == store.count("raw_persons")
+    assert store.sql("SELECT forename FROM raw_persons WHERE person_id = '1'") == [("Asha",)]
+    ((file, row, reason),) = store.sql("SELECT file, row_number, reason FROM quarantine")
+    assert file.endswith("b/persons.csv") and row == 2
+    assert "duplicate id" in reason and "a/persons.csv line 2" in reason
+    # A later ingest that changes the record still replaces it, keeping the old version in history.
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "persons.csv").write_text(_csv_text(PERSON_COLS, [_person("1", forename="Asma")]),
+                                                encoding="utf-8")
+    again = ingest.run(store, [tmp_path / "c"]).counts["tables"]["persons"]
+    assert again["loaded"] == 1 and again["quarantined"] == 0
+    assert store.sql("SELECT forename FROM history_persons") == [("Asha",)]

@@ -169,6 +169,21 @@ def load_table(
             con.execute(f"SELECT count(*) FROM {cand}_rank WHERE n > 1 AND _hash = first_hash").fetchall()[0][0]
         )
     con.execute(f"DELETE FROM {cand} WHERE _row IN (SELECT _row FROM {cand}_rank WHERE n > 1)")
+    # Another file of this same ingest already loaded this key with other content: two versions
+    # of one record in one delivery. Replacing the first would report both as loaded while one
+    # silently disappeared; the later one is quarantined, as a repeat within a file is.
+    target = f"raw_{table_name}"
+    join = " AND ".join(f"t.{_q(k)} = c.{_q(k)}" for k in key)
+    con.execute(
+        f"""INSERT INTO {cand}_q SELECT c._row, {_lit(id_col)},
+              'duplicate id: the same ' || {_lit(' + '.join(key))} || ' as ' || t._file || ' line ' || t._row
+                || ' (loaded by this ingest)', {_raw_json_sql(names, "c.")}
+            FROM {cand} c JOIN {target} t ON {join} WHERE t._run_id = {_lit(run_id)} AND t._hash <> c._hash"""
+    )
+    con.execute(
+        f"""DELETE FROM {cand} c WHERE EXISTS (SELECT 1 FROM {target} t WHERE {join}
+              AND t._run_id = {_lit(run_id)} AND t._hash <> c._hash)"""
+    )
     con.execute(
         f"""INSERT INTO quarantine SELECT {_lit(run_id)}, {_lit(table_name)}, {_lit(display)}, _row,
               column_name, reason, raw FROM {cand}_q"""
@@ -176,8 +191,6 @@ def load_table(
     counts.quarantined = int(con.execute(f"SELECT count(*) FROM {cand}_q").fetchall()[0][0])
 
     # -- merge against the store: unchanged, replaced (old kept in history) or new ------------
-    target = f"raw_{table_name}"
-    join = " AND ".join(f"t.{_q(k)} = c.{_q(k)}" for k in key)
     con.execute(
         f"""CREATE TEMP TABLE {cand}_state AS SELECT c._row,
               CASE WHEN t._hash IS NULL THEN 'new' WHEN t._hash = c._hash THEN 'same' ELSE 'changed' END AS state
