@@ -260,3 +260,31 @@ def test_entity_page_names_groups_only_to_those_who_may_open_them(dash_app: Fast
     r = scoped.get(f"/dashboard/entities/{entity}", params={"purpose": "case review"})
     assert r.status_code == 200 and '<section class="record">' in r.text
     assert "/dashboard/groups/" not in r.text and "Member of" not in r.text
+
+
+def test_refused_person_and_review_pages_are_logged(dash_app: FastAPI) -> None:
+    """Section 62 asks for refused consultations too: a national user on a person page or the review
+    queue, and an analyst on a person with no record in their scope, each leave one refusal row naming
+    the records by keyed reference only."""
+    with dash_app.state.db.reading() as store:
+        entity, source, n = store.sql("""SELECT entity_id, any_value(source), count(*) FROM entity_persons
+            GROUP BY 1 HAVING count(DISTINCT source) = 1 ORDER BY 1 LIMIT 1""")[0]
+        other = store.sql("SELECT min(source) FROM entity_persons WHERE source <> ?", [source])[0][0]
+        person = store.sql("SELECT person_id FROM entity_persons WHERE entity_id = ? LIMIT 1", [entity])[0][0]
+    with dash_app.state.db.writing() as store:
+        add_user(store, "elsewhere", "analyst", PASSWORD, [other])
+    nat, _ = client_as(dash_app, "nat")
+    scoped, _ = client_as(dash_app, "elsewhere")
+    cases = [(nat, f"/dashboard/entities/{entity}", 403, "nat"),
+             (scoped, f"/dashboard/entities/{entity}", 404, "elsewhere"),
+             (nat, "/dashboard/review", 403, "nat")]
+    for c, path, status, who in cases:
+        before = len(audit(dash_app, "consultation"))
+        r = c.get(path, params={"purpose": "curious"})
+        assert r.status_code == status, path
+        rows = audit(dash_app, "consultation")[before:]
+        assert len(rows) == 1, (path, rows)
+        row = rows[0]
+        assert row["actor"] == who and not row["allowed"] and row["justification"] == "curious"
+        assert "refused" in json.loads(row["what"])
+        assert entity not in row["what"] and person not in row["what"]

@@ -1,7 +1,7 @@
 """Pages about individual people: the linkage review queue and the entity page.
 
 Both show personal data, so every view asks ``allowed(..., "read_person", ...)`` per record and is
-logged as a ``consultation`` with a stated purpose; the records on the entity page are opened with
+logged as a ``consultation`` with a stated purpose (refusals too); the records on the entity page are opened with
 ``api.consult_people`` (one audited row per record, committed together before the page is built;
 the page's model is kept per data version, its views never are). Its tables download as CSV, a
 disclosure naming the records they come from. Review decisions need ``review_merge`` on both
@@ -47,6 +47,7 @@ def review(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
     actor = session.actor
     if not (allowed(actor, "review_merge", Resource("person"))
             or any(allowed(actor, "review_merge", Resource("person", s)) for s in actor.sources)):
+        _log(db, session, {"view": "review_queue", "refused": "role"}, purpose, False)
         raise HTTPException(status_code=403, detail="not allowed for your role")
     if purpose is None:
         return render(request, "dash/purpose.html", {"what": "the linkage review queue", "page": "review"},
@@ -123,10 +124,9 @@ def entity(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
     those who may open group pages (every source in scope): membership is built from all sources.
     """
     actor = session.actor
-    if not (allowed(actor, "read_person", Resource("person"))
-            or any(allowed(actor, "read_person", Resource("person", s)) for s in actor.sources)):
-        raise HTTPException(status_code=403, detail="not allowed for your role")
-    if purpose is None and format != "csv":  # a download without a purpose is refused (400) below
+    may_open = (allowed(actor, "read_person", Resource("person"))
+                or any(allowed(actor, "read_person", Resource("person", s)) for s in actor.sources))
+    if may_open and purpose is None and format != "csv":  # a download without a purpose is refused (400) below
         return render(request, "dash/purpose.html", {"what": f"person {entity_id}", "page": "groups"},
                       session=session)
     with db.reading() as store:
@@ -134,6 +134,12 @@ def entity(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
     keys = m["keys"]
     visible = [(s, p) for s, p in keys if allowed(actor, "read_person", Resource("person", s, p))]
     if not visible:
+        # A refused consultation is logged too (section 62), naming the records by keyed reference;
+        # the answer is the same whether the person exists or not.
+        _log(db, session, {"view": "entity", "persons": keys, "found": bool(keys),
+                           "refused": "role or source scope"}, purpose, False)
+        if not may_open:
+            raise HTTPException(status_code=403, detail="not allowed for your role")
         raise HTTPException(status_code=404, detail="no such person in your scope")
     evidence = [e for e in m["evidence"] if all(allowed(actor, "read_person", Resource("person", e[f"source_{x}"]))
                                                for x in "ab")]
