@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -97,3 +99,71 @@ def test_two_versions_of_one_record_in_one_ingest_quarantine_the_later_not_repla
     again = ingest.run(store, [tmp_path / "c"]).counts["tables"]["persons"]
     assert again["loaded"] == 1 and again["quarantined"] == 0
     assert store.sql("SELECT forename FROM history_persons") == [("Asha",)]
+
+
+def _package(folder: Path, rows: list[list[str]], *, name: str = "persons") -> Path:
+    """A minimal data package: datapackage.json naming a persons file, and the file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "persons.csv").write_text(_csv_text(PERSON_COLS, rows), encoding="utf-8")
+    resource = {"name": name, "path": "persons.csv", "format": "csv"}
+    (folder / "datapackage.json").write_text(json.dumps({"resources": [resource]}), encoding="utf-8")
+    return folder
+
+
+def _zip(folder: Path, out: Path) -> Path:
+    with zipfile.ZipFile(out, "w") as zf:
+        for p in sorted(folder.rglob("*")):
+            zf.write(p, p.relative_to(folder).as_posix())
+    return out
+
+
+def test_a_zip_holding_two_packages_reads_both(tmp_path: Path) -> None:
+    """Only the first datapackage.json found in a zip was read; the second package vanished, exit 0."""
+    _package(tmp_path / "z" / "north", [_person("1"), _person("2")])
+    _package(tmp_path / "z" / "south", [_person("3", source="SMP")])
+    counts = ingest.run(Store(), [_zip(tmp_path / "z", tmp_path / "two.zip")]).counts
+    assert counts["errors"] == []
+    assert counts["tables"]["persons"] == {"read": 3, "loaded": 3, "quarantined": 0, "unchanged": 0,
+                                           "invalid_values": 0}
+
+
+def test_a_zip_of_loose_files_inside_a_folder_is_read(tmp_path: Path) -> None:
+    """``export/persons.csv`` in a zip without a descriptor: 'no files of the standard found'."""
+    (tmp_path / "z" / "export").mkdir(parents=True)
+    (tmp_path / "z" / "export" / "persons.csv").write_text(_csv_text(PERSON_COLS, [_person("1")]), encoding="utf-8")
+    store = Store()
+    counts = ingest.run(store, [_zip(tmp_path / "z", tmp_path / "loose.zip")]).counts
+    assert counts["tables"]["persons"]["loaded"] == 1
+    assert store.sql("SELECT _file FROM raw_persons") == [(f"{tmp_path / 'loose.zip'}/export/persons.csv",)]
+
+
+def test_a_package_resource_not_named_after_a_table_is_read_by_its_file_name_or_reported(tmp_path: Path) -> None:
+    """A resource named ``people`` was passed over without a word (exit 0, no persons)."""
+    pkg = _package(tmp_path / "pkg", [_person("1")], name="people")
+    counts = ingest.run(Store(), [pkg]).counts
+    assert counts["tables"]["persons"]["loaded"] == 1 and counts["errors"] == []
+    (pkg / "persons.csv").rename(pkg / "people.csv")
+    (pkg / "datapackage.json").write_text(json.dumps({"resources": [{"name": "people", "path": "people.csv"}]}),
+                                          encoding="utf-8")
+    counts = ingest.run(Store(), [pkg]).counts
+    (error,) = counts["errors"]
+    assert error.startswith(f"{pkg}/people.csv: ") and "'people'" in error and error.endswith("not read")
+
+
+def test_data_files_beside_the_ones_read_are_reported_not_passed_over(tmp_path: Path) -> None:
+    """events.csv next to a descriptor that does not list it, and ``Persons.csv`` in a folder, were ignored."""
+    pkg = _package(tmp_path / "pkg", [_person("1")])
+    (pkg / "events.csv").write_text("source,event_id,kind\nNMP,E1,crime\n", encoding="utf-8")
+    counts = ingest.run(Store(), [pkg]).counts
+    assert counts["tables"]["persons"]["loaded"] == 1
+    assert counts["errors"] == [f"{pkg}/events.csv: not listed in datapackage.json: not read"]
+
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    (loose / "sources.csv").write_text("source,name,kind\nNMP,Northmoor Police,police\n", encoding="utf-8")
+    (loose / "Persons.csv").write_text(_csv_text(PERSON_COLS, [_person("1")]), encoding="utf-8")
+    (loose / "people.csv").write_text(_csv_text(PERSON_COLS, [_person("2")]), encoding="utf-8")
+    counts = ingest.run(Store(), [loose]).counts
+    assert counts["tables"]["persons"]["loaded"] == 1 and counts["tables"]["sources"]["loaded"] == 1
+    (error,) = counts["errors"]
+    assert error.startswith(f"{loose}/people.csv: ") and error.endswith("not read")

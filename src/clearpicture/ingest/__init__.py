@@ -80,6 +80,10 @@ def run(
         for i, src in enumerate(files):
             targets = mapping.tables_for(src.path.name) if mapping else ([src.table] if src.table else [])
             if not targets:
+                # Found beside the files that are read, so the user expects it read: say it is not.
+                why = (f"matches no table's file pattern in the mapping '{mapping.name}'" if mapping
+                       else src.unread or "not a table of the standard")
+                errors.append(f"{src.display}: {why}: not read")
                 continue
             if on_file:
                 on_file("reading", src.display)

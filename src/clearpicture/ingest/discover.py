@@ -18,7 +18,7 @@ from pathlib import Path
 from .. import standard
 from ..errors import InputError
 
-__all__ = ["SourceFile", "discover", "format_of"]
+__all__ = ["SourceFile", "discover", "format_of", "table_of"]
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
            ".xlsx": "xlsx"}
@@ -32,6 +32,9 @@ class SourceFile:
     format: str
     table: str | None
     display: str  # the name shown in messages (inside a zip: zip name + member)
+    # Why a file found beside the others is not read without a mapping (None: it names a table).
+    # The caller reports it: a file passed over without a word is data silently dropped.
+    unread: str | None = None
 
 
 def format_of(path: Path) -> str:
@@ -39,6 +42,15 @@ def format_of(path: Path) -> str:
     if fmt is None:
         raise InputError(f"{path}: unsupported file type '{path.suffix}' (use CSV, XLSX, Parquet or JSON Lines)")
     return fmt
+
+
+def table_of(stem: str) -> str | None:
+    """The standard table a file stem names (``persons``, ``Persons``), or None."""
+    return stem.lower() if stem.lower() in standard.TABLE_NAMES else None
+
+
+def _not_a_table(what: str) -> str:
+    return f"{what} does not name a table of the standard ({', '.join(standard.TABLE_NAMES)})"
 
 
 def _from_datapackage(folder: Path, display_root: str) -> list[SourceFile]:
@@ -49,17 +61,27 @@ def _from_datapackage(folder: Path, display_root: str) -> list[SourceFile]:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{descriptor}: not a readable data package descriptor ({exc})") from exc
     files: list[SourceFile] = []
+    listed: set[Path] = set()
     for i, res in enumerate(resources):
         if not isinstance(res, dict) or "path" not in res:
             raise InputError(f"{descriptor}: resources[{i}] has no path")
-        name = str(res.get("name") or Path(str(res["path"])).stem)
         path = folder / str(res["path"])
+        listed.add(path.resolve())
         if not path.exists():
             continue  # a table may be absent when a source has none of it
+        name = str(res.get("name") or path.stem)
+        # The resource's name says which table; a name that is not a table (``people``) falls
+        # back to the file's name, and failing both the file is reported, never passed over.
+        table = name if name in standard.TABLE_NAMES else table_of(path.stem)
+        unread = None if table else _not_a_table(f"its datapackage.json resource name '{name}'")
         fmt = str(res.get("format") or format_of(path))
         fmt = "jsonl" if fmt in ("json", "ndjson") else fmt
-        files.append(SourceFile(path, fmt, name if name in standard.TABLE_NAMES else None,
-                                f"{display_root}/{res['path']}"))
+        files.append(SourceFile(path, fmt, table, f"{display_root}/{res['path']}", unread))
+    for path in sorted(folder.iterdir()):
+        if (path.is_file() and path.suffix.lower() in FORMATS and path.name != "datapackage.json"
+                and not path.name.startswith(".") and path.resolve() not in listed):
+            files.append(SourceFile(path, FORMATS[path.suffix.lower()], None, f"{display_root}/{path.name}",
+                                    "not listed in datapackage.json"))
     return files
 
 
@@ -72,11 +94,29 @@ def _from_folder(folder: Path, display_root: str, mapped: bool) -> list[SourceFi
             continue
         if path.name == "datapackage.json":
             continue
-        table = path.stem if path.stem in standard.TABLE_NAMES else None
-        if table is None and not mapped:
-            continue
-        files.append(SourceFile(path, format_of(path), table, f"{display_root}/{path.name}"))
+        table = table_of(path.stem)
+        unread = None if table else _not_a_table("its name")
+        files.append(SourceFile(path, format_of(path), table, f"{display_root}/{path.name}", unread))
     return files
+
+
+def _from_zip(target: Path, display_root: str, mapped: bool) -> list[SourceFile]:
+    """Every data package in an extracted zip, or, without one, every folder holding data files.
+
+    Exports are zipped with a folder around them (``export/2024/persons.csv``) or as several
+    packages side by side; reading only the first package found dropped the others silently.
+    """
+    if not mapped:
+        roots = sorted(d.parent for d in target.rglob("datapackage.json"))
+        if roots:
+            return [f for root in roots for f in _from_folder(root, _inside(display_root, target, root), mapped)]
+    folders = sorted({p.parent for p in target.rglob("*") if p.is_file() and p.suffix.lower() in FORMATS})
+    return [f for d in folders for f in _from_folder(d, _inside(display_root, target, d), mapped)]
+
+
+def _inside(display_root: str, target: Path, folder: Path) -> str:
+    rel = folder.relative_to(target).as_posix()
+    return display_root if rel == "." else f"{display_root}/{rel}"
 
 
 def discover(paths: Iterable[str | Path], workdir: Path | None = None, mapped: bool = False) -> list[SourceFile]:
@@ -100,13 +140,11 @@ def discover(paths: Iterable[str | Path], workdir: Path | None = None, mapped: b
                     zf.extractall(target, members)
             except (zipfile.BadZipFile, OSError, ValueError) as exc:
                 raise InputError(f"{p}: not a readable zip file ({exc})") from exc
-            roots = [d for d in target.rglob("datapackage.json")]
-            folder = roots[0].parent if roots else target
-            found += _from_folder(folder, str(p), mapped)
+            found += _from_zip(target, str(p), mapped)
         elif p.name == "datapackage.json":
             found += _from_datapackage(p.parent, str(p.parent))
         else:
-            table = p.stem if p.stem in standard.TABLE_NAMES else None
+            table = table_of(p.stem)
             if table is None and not mapped:
                 raise InputError(
                     f"{p}: file name does not name a table of the standard "
