@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -288,3 +289,33 @@ def test_refused_person_and_review_pages_are_logged(dash_app: FastAPI) -> None:
         assert row["actor"] == who and not row["allowed"] and row["justification"] == "curious"
         assert "refused" in json.loads(row["what"])
         assert entity not in row["what"] and person not in row["what"]
+
+
+def _cells(page: str, table_id: str, columns: list[int]) -> list[str]:
+    body = page.split(f'id="{table_id}"')[1].split("</table>")[0].split("<tbody>")[1]
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S) for tr in body.split("<tr>")[1:]]
+    return [row[i].strip() for row in rows for i in columns]
+
+
+def test_national_data_quality_counts_pass_disclosure_control(dash_app: FastAPI) -> None:
+    """Numerators such as CSE-flagged crimes per source are counts like any other: a national user
+    gets them suppressed under 10 and rounded to 5, as the partner profile prints them."""
+    with dash_app.state.db.reading() as store:
+        small = store.sql("SELECT count(*) FROM quality_measures WHERE numerator < 10")[0][0]
+    assert small, "the world should have small counts for this test to mean something"
+    c, _ = client_as(dash_app, "nat")
+    page = c.get("/dashboard/quality").text
+    assert "disclosure control" in page.lower() or "suppressed" in page.lower()
+    shown = (_cells(page, "measures", [3, 4]) + _cells(page, "timeliness", [2])
+             + _cells(page, "fields", [3]))
+    assert shown and all(v == "*" or (int(v) >= 10 and int(v) % 5 == 0) for v in shown), shown
+    # a suppressed measure's rate would give its count away
+    body = page.split('id="measures"')[1].split("</table>")[0].split("<tbody>")[1]
+    for tr in body.split("<tr>")[1:]:
+        value, numerator, denominator, rating = (
+            c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)[2:6])
+        if "*" in (numerator, denominator):
+            assert value == "-" and rating == "-", tr
+    analyst, _ = client_as(dash_app, "ana")
+    assert any(v not in ("*",) and int(v) % 5 for v in _cells(analyst.get("/dashboard/quality").text,
+                                                                "measures", [3, 4]))

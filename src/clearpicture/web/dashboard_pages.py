@@ -3,8 +3,9 @@
 Every figure comes from the functions the problem profile report and the stages use
 (``report.queries``, ``quality.scorecard``, ``definitions.summarise``, the ``estimate_*`` and
 ``language_rates`` tables), so report and dashboard agree. Counts pass disclosure control for roles
-without ``read_true_counts``; every table downloads as CSV (``?format=csv&purpose=...``), logged as a
-disclosure. The language review tool reviews pasted text and stores nothing. No personal data here.
+without ``read_true_counts`` (data-quality numerators too, with rates of suppressed cells left out);
+every table downloads as CSV (``?format=csv&purpose=...``), logged as a disclosure. The language
+review tool reviews pasted text and stores nothing. No personal data here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..disclosure import DisclosureRule
 from ..language import review
 from ..quality import scorecard
 from ..report import queries
-from ..security import Resource, allowed
+from ..security import Actor, Resource, allowed
 from ..security.sessions import Session
 from ..store import Store
 from .dashboard_common import cached_aggregate, counts_for, csv_download, need
@@ -88,6 +89,7 @@ def quality(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDe
     need(session.actor, "read_aggregate")
     with db.reading() as store:
         card = cached_aggregate(store, "quality", scorecard)
+    card, note = quality_for(session.actor, card)
     measures = [m for m in card["measures"] if not source or m["source"] == source]
     fields = [f for f in card["fields"] if not source or f["source"] == source]
     if format == "csv":
@@ -102,7 +104,43 @@ def quality(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDe
         return csv_download(db, session.actor, name, header, rows, purpose, [source] if source else ["*"])
     return render(request, "dash/quality.html", {
         "measures": measures, "fields": fields, "timeliness": card["timeliness"], "source": source or "",
-        "sources": sorted({str(m["source"]) for m in card["measures"]}), "page": "quality"}, session=session)
+        "sources": sorted({str(m["source"]) for m in card["measures"]}), "note": note, "page": "quality"},
+        session=session)
+
+
+def _protected(actor: Actor, rows: list[dict[str, Any]], counts: list[str], labels: list[str],
+               derived: list[str]) -> tuple[list[dict[str, Any]], str | None]:
+    """``counts_for`` keeping the rows' other columns; ``derived`` ones (rates, medians: functions of
+    the counts) are blanked wherever one of the row's counts is suppressed."""
+    shown, note = counts_for(actor, rows, counts, labels)
+    if note is None:
+        return shown, None
+    out = []
+    for new, full in zip(shown, rows, strict=True):
+        row = {**full, **new}
+        if any(row[c] is None for c in counts):
+            row.update(dict.fromkeys(derived))
+        out.append(row)
+    return out, note
+
+
+def quality_for(actor: Actor, card: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The scorecard as ``actor`` may see it: for roles without true counts, numerators, denominators,
+    events and rows pass disclosure control (as the partner profile prints them), each measure's
+    value is worked out again from the protected counts, and rates, ratings or medians of suppressed
+    cells are left out (they would give the count away: a green "0 expected" rating says 0)."""
+    if allowed(actor, "read_true_counts", Resource("dashboard")):
+        return card, None
+    measures, note = _protected(actor, card["measures"], ["numerator", "denominator"], ["id", "source"],
+                                ["value", "rating"])
+    for m in measures:
+        if m["value"] is not None:
+            m["value"] = m["numerator"] / m["denominator"] if m["denominator"] else None
+    timeliness, _ = _protected(actor, card["timeliness"], ["events"], ["source", "kind"],
+                               ["median_days", "p90_days"])
+    fields, _ = _protected(actor, card["fields"], ["rows"], ["source", "table", "field"],
+                           ["completeness", "validity", "completeness_rating", "validity_rating"])
+    return {**card, "measures": measures, "timeliness": timeliness, "fields": fields}, note
 
 
 @router.get("/dashboard/definitions")
