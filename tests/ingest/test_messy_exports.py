@@ -167,3 +167,47 @@ def test_data_files_beside_the_ones_read_are_reported_not_passed_over(tmp_path: 
     assert counts["tables"]["persons"]["loaded"] == 1 and counts["tables"]["sources"]["loaded"] == 1
     (error,) = counts["errors"]
     assert error.startswith(f"{loose}/people.csv: ") and error.endswith("not read")
+
+
+def _lines(rows: list[list[str]]) -> list[bytes]:
+    """Each row as CSV without its line ending (the test chooses the endings)."""
+    out = []
+    for r in rows:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="", quoting=csv.QUOTE_ALL).writerow(r)
+        out.append(buf.getvalue().encode())
+    return out
+
+
+@pytest.mark.parametrize("ends", [
+    [b"\r"] * 4,                                   # old Mac export: refused ("universal-newline mode?")
+    [b"\n", b"\n", b"\r\n", b"\r\n"],              # a Unix export joined to a Windows one
+    [b"\r\n", b"\r\n", b"\n", b"\n"],              # and the other way round
+    [b"\r\n", b"\r", b"\n", b"\r\n"],
+], ids=["cr", "lf-then-crlf", "crlf-then-lf", "all-three"])
+def test_any_line_ending_and_a_mix_of_them_read_every_row(tmp_path: Path, ends: list[bytes]) -> None:
+    """A mix of line endings glued rows together: quarantined as 'broken quoting', or read short."""
+    header = ",".join(PERSON_COLS).encode()
+    body = _lines([_person("1"), _person("2"), ["NMP", "3", "too", "few"], _person("4")])
+    f = tmp_path / "persons.csv"
+    f.write_bytes(header + ends[0] + b"".join(line + end for line, end in zip(body, ends[1:] + [ends[0]],
+                                                                            strict=True)))
+    store = Store()
+    counts = ingest.run(store, [f]).counts
+    assert counts["errors"] == []
+    assert counts["tables"]["persons"] == {"read": 4, "loaded": 3, "quarantined": 1, "unchanged": 0,
+                                           "invalid_values": 0}
+    assert store.sql("SELECT row_number, reason LIKE 'wrong field count%' FROM quarantine") == [(4, True)]
+    assert store.sql("SELECT person_id, _row, sex FROM raw_persons ORDER BY 1") == [
+        ("1", 2, "F"), ("2", 3, "F"), ("4", 5, "F")]
+
+
+def test_excel_style_crlf_rows_with_line_breaks_inside_cells_keep_their_values(tmp_path: Path) -> None:
+    """A guard for the fix above: Excel ends rows in CRLF and breaks lines in cells with LF (a mix)."""
+    header = ",".join(PERSON_COLS).encode()
+    body = _lines([_person("1", aliases="Ash\nAsh K"), _person("2")])
+    f = tmp_path / "persons.csv"
+    f.write_bytes(header + b"\r\n" + b"\r\n".join(body) + b"\r\n")
+    store = Store()
+    assert ingest.run(store, [f]).counts["tables"]["persons"]["loaded"] == 2
+    assert store.sql("SELECT aliases, _row FROM raw_persons ORDER BY person_id") == [("Ash\nAsh K", 2), (None, 3)]

@@ -14,6 +14,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,23 +87,72 @@ def _read_header(path: Path, display: str) -> list[str]:
         raise InputError(f"{display}: the file is empty")
     # NUL bytes in the header line mean UTF-16 or a binary file. NUL bytes further down are data
     # (legacy exports pad fields with them): those rows go through the usual checks, one by one.
-    if b"\x00" in head.split(b"\n", 1)[0]:
+    if b"\x00" in re.split(rb"\r\n|\r|\n", head, maxsplit=1)[0]:
         raise InputError(f"{display}: this is not a text file (its header line contains NUL bytes): expected CSV")
     text = head.decode("utf-8", errors="replace")
     try:
-        first = next(csv.reader(io.StringIO(text)))
+        # Universal newlines: a file whose lines end in a lone CR (old Mac exports) has a header too.
+        first = next(csv.reader(io.StringIO(text, newline=None)))
     except (csv.Error, StopIteration) as exc:
         raise InputError(f"{display}: line 1: cannot read the header row ({exc})") from exc
     return _check_header(first, display)
 
 
+CHUNK = 1 << 26
+
+
+def _mixed_line_ends(path: Path) -> bool:
+    """Whether lines end in more than one way (CRLF, LF, lone CR) anywhere in the file.
+
+    DuckDB takes one line ending for a whole file: in an export joined from a Windows and a Unix
+    part, the other kind of line is glued to its neighbour (rows read as one and quarantined as
+    'broken quoting', or the read count short). One pass of byte counts; files without CR skip it.
+    """
+    crlf = cr = lf = 0
+    last = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            lf += chunk.count(b"\n")
+            if last == b"\r" or b"\r" in chunk:
+                crlf += (last + chunk[:1]).count(b"\r\n") + chunk.count(b"\r\n")
+                cr += chunk.count(b"\r")
+            last = chunk[-1:]
+    lone_cr, lone_lf = cr - crlf, lf - crlf
+    return sum(n > 0 for n in (crlf, lone_cr, lone_lf)) > 1
+
+
+def _normalised_copy(path: Path) -> Path:
+    """A temporary copy of ``path`` with every CRLF and lone CR made LF (the caller deletes it)."""
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="clearpicture-lines-")
+    with path.open("rb") as src, os.fdopen(fd, "wb") as out:
+        carry = b""
+        while chunk := src.read(CHUNK):
+            chunk = carry + chunk
+            carry = b"\r" if chunk.endswith(b"\r") else b""  # its LF may start the next chunk
+            if carry:
+                chunk = chunk[:-1]
+            out.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        out.write(carry.replace(b"\r", b"\n"))
+    return Path(tmp)
+
+
 def _stage_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> StagedFile:
     header = _read_header(src.path, src.display)
+    copy = _normalised_copy(src.path) if _mixed_line_ends(src.path) else None
+    try:
+        return _stage_csv_file(con, src, name, header, copy or src.path)
+    finally:
+        if copy is not None:
+            copy.unlink(missing_ok=True)
+
+
+def _stage_csv_file(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, header: list[str],
+                    path: Path) -> StagedFile:
     columns = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in header) + "}"
     rej = f"{name}_rej"
     try:
         con.execute(
-            f"""CREATE TEMP TABLE {name}_tmp AS SELECT * FROM read_csv({_lit(str(src.path))},
+            f"""CREATE TEMP TABLE {name}_tmp AS SELECT * FROM read_csv({_lit(str(path))},
                 header = true, auto_detect = false, columns = {columns}, delim = ',', quote = '"',
                 escape = '"', ignore_errors = true, store_rejects = true, rejects_table = '{rej}',
                 rejects_scan = '{rej}_scan', max_line_size = 10000000, strict_mode = true)"""

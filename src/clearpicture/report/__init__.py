@@ -22,7 +22,7 @@ from ..errors import EngineError
 from ..store import StageResult, Store
 from . import sections as _sections  # noqa: F401  (registers the shipped sections)
 from . import sections_findings as _findings  # noqa: F401
-from .model import SECTIONS, Context, Section
+from .model import REPORT_RULE, SECTIONS, Context, Section
 
 __all__ = ["AUDIENCES", "Profile", "build_profile", "render_pdf", "run"]
 
@@ -45,7 +45,7 @@ def _env() -> Environment:
 def build_sections(store: Store, audience: str = "operational", rule: DisclosureRule | None = None) -> list[Section]:
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
-    ctx = Context(store, audience, rule or DisclosureRule())
+    ctx = Context(store, audience, rule or REPORT_RULE)
     return [builder(ctx) for _id, builder in SECTIONS]
 
 
@@ -66,7 +66,7 @@ def build_profile(store: Store, out_dir: str | Path, audience: str = "operationa
     out.mkdir(parents=True, exist_ok=True)
     secs = build_sections(store, audience, rule)
     note = ("Operational version: true counts, for authorised readers inside the need-to-know circle."
-            if audience == "operational" else (rule or DisclosureRule()).note() + " This version may be shared with "
+            if audience == "operational" else (rule or REPORT_RULE).note() + " This version may be shared with "
             "safeguarding partners.")
     html_text = _env().get_template("profile.html").render(
         title="Child sexual exploitation problem profile", marking=MARKING, sections=secs,

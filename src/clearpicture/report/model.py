@@ -15,7 +15,10 @@ from typing import Any
 from ..disclosure import DisclosureRule, protect_table
 from ..store import Store
 
-__all__ = ["Context", "Section", "SectionTable", "register_section", "SECTIONS"]
+__all__ = ["REPORT_RULE", "Context", "Section", "SectionTable", "register_section", "SECTIONS"]
+
+#: The profile's default rule: principles.md item 8, and hidden cells never adding up to a small count.
+REPORT_RULE = DisclosureRule(hidden_sums=True)
 
 
 @dataclass
@@ -27,13 +30,27 @@ class SectionTable:
     rows: list[dict[str, Any]]
     count_columns: list[str] = field(default_factory=list)
     protected_note: str | None = None
+    #: label columns grouping rows into totals published elsewhere (secondary suppression per group)
+    subtotals: list[str] = field(default_factory=list)
+    #: rate column -> (numerator, denominator, scale, decimals): recomputed from the protected counts
+    rates: dict[str, tuple[str, str, float, int]] = field(default_factory=dict)
 
     def protect(self, rule: DisclosureRule) -> SectionTable:
+        """The table with counts protected and every rate worked out again from what is shown.
+
+        A rate left as computed from the true counts would give back a suppressed count (0.00 beside
+        a hidden numerator says it is 0) or undo the rounding, so rates follow the protected cells.
+        """
         if not self.count_columns or not self.rows:
             return self
         labels = [c for c in self.columns if c not in self.count_columns]
-        out = protect_table(self.rows, self.count_columns, labels, rule)
-        return SectionTable(self.caption, self.columns, out.rows, self.count_columns, out.note)
+        out = protect_table(self.rows, self.count_columns, labels, rule, subtotals=self.subtotals)
+        for row in out.rows:
+            for rate, (num, den, scale, decimals) in self.rates.items():
+                n, d = row.get(num), row.get(den)
+                row[rate] = None if n is None or not d else round(scale * n / d, decimals)
+        return SectionTable(self.caption, self.columns, out.rows, self.count_columns, out.note, self.subtotals,
+                            self.rates)
 
 
 @dataclass
@@ -52,7 +69,7 @@ class Context:
 
     store: Store
     audience: str  # "operational" (true counts, need-to-know) or "partner" (disclosure control)
-    rule: DisclosureRule = field(default_factory=DisclosureRule)
+    rule: DisclosureRule = REPORT_RULE
     facts: dict[str, Any] = field(default_factory=dict)  # figures later sections reuse
 
     @property

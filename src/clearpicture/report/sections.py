@@ -10,18 +10,32 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from ..disclosure import protect_count
 from . import queries
 from .charts import bar_chart_svg, line_chart_svg
 from .model import Context, Section, SectionTable, register_section
 
 
 def _pct(n: int | None, d: int | None, ctx: Context | None = None) -> str:
+    """A share as a whole percentage; for partners, of the published (rounded) counts.
+
+    A share of a small count, or one whose complement is small, discloses the count; a share of the
+    true counts beside rounded ones undoes the rounding.
+    """
     if not d or n is None:
         return "n/a"
-    if ctx is not None and ctx.partner and (d < ctx.rule.threshold or n < ctx.rule.threshold
-                                            or d - n < ctx.rule.threshold):
-        return "suppressed (small numbers)"  # a share of a small count discloses the count
+    if ctx is not None and ctx.partner:
+        if d < ctx.rule.threshold or n < ctx.rule.threshold or d - n < ctx.rule.threshold:
+            return "suppressed (small numbers)"
+        n, d = protect_count(n, ctx.rule) or 0, protect_count(d, ctx.rule) or 1
     return f"{100 * n / d:.0f}%"
+
+
+def _when(value: Any, ctx: Context) -> str:
+    """A date for the page: to the day inside, to the month for partners (one case's date is not shared)."""
+    if value is None:
+        return "n/a"
+    return f"{value:%B %Y}" if ctx.partner else f"{value:%Y-%m-%d}"
 
 
 def _stage_done(ctx: Context, stage: str) -> bool:
@@ -45,8 +59,8 @@ def face_sheet(ctx: Context) -> Section:
     srcs = queries.sources(ctx.store)
     kinds = sorted({s["kind"] for s in srcs if s["kind"]})
     paras = [
-        f"Period covered: {o['period_from'] or 'n/a'} to {o['period_to'] or 'n/a'}. "
-        f"Data refreshed: {o['refreshed'] or 'n/a'} (UTC).",
+        f"Period covered: {_when(o['period_from'], ctx)} to {_when(o['period_to'], ctx)}. "
+        f"Data refreshed: {'n/a' if o['refreshed'] is None else format(o['refreshed'], '%Y-%m-%d %H:%M')} (UTC).",
         f"Sources: {len(srcs)} agencies ({', '.join(kinds) or 'none'}). Scope: {o['scope']}.",
         "People are counted as " + ("resolved individuals (records linked across agencies)." if o["linked"]
                                     else "records: linkage has not been run, so one person may be counted more than once."),
@@ -149,8 +163,9 @@ def ethnicity(ctx: Context) -> Section:
         "Ethnicity and nationality recording (distinct people)",
         ["role", "people", "self_defined_recorded", "officer_observed_recorded", "nationality_recorded"],
         rec, ["people", "self_defined_recorded", "officer_observed_recorded", "nationality_recorded"]))
-    agg = ctx.table(SectionTable("Self-defined ethnicity (2021 Census broad groups)", ["role", "ethnic_group", "people"],
-                                 queries.ethnicity_aggregates(ctx.store), ["people"]))
+    agg = ctx.table(SectionTable("Self-defined ethnicity (2021 Census broad groups; each person once)",
+                                 ["role", "ethnic_group", "people"], queries.ethnicity_aggregates(ctx.store), ["people"],
+                                 subtotals=["role"]))
     return Section("ethnicity", "Ethnicity recording and aggregates", [
         "The national audit (2025) found suspect ethnicity unrecorded for about two-thirds of perpetrators and "
         "asked police to record ethnicity and nationality in every case. These figures measure that gap. "
@@ -167,7 +182,8 @@ def quality(ctx: Context) -> Section:
     measures = [{k: m.get(k) for k in ("id", "source", "value", "numerator", "denominator")}
                 for m in doc.get("measures", [])]
     table = SectionTable("Safeguarding data-quality measures", ["id", "source", "value", "numerator", "denominator"],
-                         measures, ["numerator", "denominator"])
+                         measures, ["numerator", "denominator"], subtotals=["id"],
+                         rates={"value": ("numerator", "denominator", 1.0, 2)})
     fields = [{k: f.get(k) for k in ("source", "table", "field", "rows", "completeness", "validity")}
               for f in doc.get("fields", []) if f.get("field") in ("date_of_birth", "ethnicity_self",
                                                                    "ethnicity_officer", "postcode", "flags")]

@@ -12,8 +12,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..disclosure import protect_count
 from .model import Context, Section, SectionTable, register_section
-from .sections import _optional, _stage_done
+from .sections import _optional, _pct, _stage_done
+
+
+def _about(n: int, ctx: Context) -> str:
+    """A free-standing count in running text: as it is inside, protected for partners."""
+    if not ctx.partner:
+        return f"{n:,}"
+    shown = protect_count(n, ctx.rule)
+    return f"fewer than {ctx.rule.threshold}" if shown is None else f"about {shown:,}"
 
 
 def _group_picture(ctx: Context, group_id: str) -> str:
@@ -36,7 +45,8 @@ def groups(ctx: Context) -> Section:
                                      last_at::DATE AS last_seen, locations, vehicles, phones
                               FROM group_summary ORDER BY attention_order, group_id""")
     ctx.facts["groups"] = len(rows)
-    paras = [f"{len(rows)} offending groups meet the group-based definition in force: offenders joined by "
+    count = _about(len(rows), ctx)
+    paras = [f"{count[0].upper() + count[1:]} offending groups meet the group-based definition in force: offenders joined by "
              "evidence (shared events, vehicles, phones, intelligence, presence at one place) and linked to at "
              "least one child victim. Groups are ordered for attention by the strength of evidence and number of "
              "victims; people are never scored. Places and objects used by many unrelated people are weighted "
@@ -63,12 +73,9 @@ def language(ctx: Context) -> Section:
                               FROM language_rates WHERE level = 'source_team' AND category = 'all'
                               ORDER BY source, team""")
     table = SectionTable("Notes with victim-blaming or adultifying language, by team",
-                         ["source", "team", "notes", "flagged_notes", "per_1000"], rows, ["notes", "flagged_notes"])
+                         ["source", "team", "notes", "flagged_notes", "per_1000"], rows, ["notes", "flagged_notes"],
+                         subtotals=["source"], rates={"per_1000": ("flagged_notes", "notes", 1000.0, 1)})
     shown = ctx.table(table)
-    if ctx.partner:
-        for r in shown.rows:  # a rate from suppressed counts would give them away
-            r["per_1000"] = None if r["notes"] is None or r["flagged_notes"] is None else round(
-                1000 * r["flagged_notes"] / r["notes"], 1) if r["notes"] else None
     return Section("language", "Language about children in case notes", [
         "Notes are reviewed against published practitioners' guidance (The Children's Society and partners' "
         "appropriate-language guides, the Luxembourg Terminology Guidelines, NSPCC). Findings are about the "
@@ -143,24 +150,31 @@ def investigations(ctx: Context) -> Section:
 @register_section("gaps")
 def gaps(ctx: Context) -> Section:
     recs: list[str] = []
+    # Every figure quoted here goes through the same protection as the tables it comes from.
     for r in ctx.facts.get("ethnicity_recording", []):
         if r["people"] and r["self_defined_recorded"] / r["people"] < 0.9:
-            recs.append(f"Record self-defined ethnicity and nationality for {r['role']} in every case (now "
-                        f"{100 * r['self_defined_recorded'] / r['people']:.0f}% self-defined): the national audit's "
-                        "recommendation, and the only way aggregate statistics can be trusted.")
+            share = _pct(r["self_defined_recorded"], r["people"], ctx)
+            now = f" (now {share} self-defined)" if share.endswith("%") else ""
+            recs.append(f"Record self-defined ethnicity and nationality for {r['role']} in every case{now}: the "
+                        "national audit's recommendation, and the only way aggregate statistics can be trusted.")
     scorecard = _optional("clearpicture.quality", "scorecard")
     if scorecard is not None and _stage_done(ctx, "quality"):
         for m in scorecard(ctx.store).get("measures", []):
             if m.get("id") == "cse_flag_share" and m.get("value") is not None and m["value"] < 0.9:
-                recs.append(f"Flag child sexual exploitation consistently: {100 * m['value']:.0f}% of sexual offences "
-                            f"against children in {m.get('source')} carry a CSE flag.")
+                where = "across all sources" if m.get("source") == "ALL" else f"in {m.get('source')}"
+                share = _pct(m.get("numerator"), m.get("denominator"), ctx) if ctx.partner else f"{100 * m['value']:.0f}%"
+                said = (f"{share} of sexual offences against children {where} carry a CSE flag" if share.endswith("%")
+                        else f"fewer than 90% of sexual offences against children {where} carry a CSE flag (the exact "
+                             "share is suppressed: small numbers)")
+                recs.append(f"Flag child sexual exploitation consistently: {said}.")
     if ctx.facts.get("groups"):
         recs.append("Task the offending groups above for disruption and for re-examination of closed cases "
                     "involving their members.")
     est = ctx.facts.get("estimate")
     if est and est["estimate"] > est["observed"]:
-        recs.append(f"An estimated {est['estimate'] - est['observed']:,.0f} child victims are known to no agency: "
-                    "share information between safeguarding partners and review referral routes.")
+        unseen = round(est["estimate"] - est["observed"])
+        recs.append(f"By the estimate, {_about(unseen, ctx)} child victims are known to no agency: share information "
+                    "between safeguarding partners and review referral routes.")
     for stage in ("link", "groups", "language", "estimate", "investigations"):
         if not _stage_done(ctx, stage):
             recs.append(f"Run the {stage} stage: this profile lacks its findings.")
