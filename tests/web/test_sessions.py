@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from trustworld import PASSWORD
 from webworld import login, make_store
 
+from clearpicture.security import users as users_module
 from clearpicture.security.users import disable_user
 from clearpicture.web import create_app
 
@@ -152,3 +156,27 @@ def test_opaque_origin_is_accepted_only_when_fetch_metadata_says_same_origin(cli
     assert own_form.status_code == 200
     sandboxed = client.post("/login", data={"username": "adm", "password": PASSWORD}, headers={"origin": "null"})
     assert sandboxed.status_code == 403
+
+
+def test_concurrent_guesses_cannot_outrun_the_throttle(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Password guesses sent at once must not all be checked before any is counted: only
+    MAX_FAILURES of them get a password check in the window, the rest are refused (429)."""
+    slow_hasher = users_module.PASSWORD_HASHER
+
+    class Slow(type(slow_hasher)):  # type: ignore[misc]
+        def verify(self, hash: str, password: str | bytes) -> bool:  # noqa: A002
+            time.sleep(0.2)  # a real argon2id check takes this long; the race needs it
+            return bool(super().verify(hash, password))
+
+    monkeypatch.setattr(users_module, "PASSWORD_HASHER", Slow(time_cost=1, memory_cost=8, parallelism=1))
+
+    def guess(i: int) -> int:
+        c = TestClient(app, base_url="http://testserver")
+        return c.post("/login", data={"username": "adm", "password": f"wrong guess {i}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        codes = list(pool.map(guess, range(12)))
+    assert codes.count(401) <= users_module.MAX_FAILURES, codes
+    assert codes.count(429) >= 12 - users_module.MAX_FAILURES, codes
+    ok = TestClient(app, base_url="http://testserver").post("/login", data={"username": "adm", "password": PASSWORD})
+    assert ok.status_code == 429  # still throttled for the window

@@ -33,15 +33,16 @@ __all__ = [
     "LoginOutcome",
     "add_user",
     "authenticate",
+    "begin_attempt",
     "check_attempt",
     "check_password",
     "disable_user",
     "enable_user",
     "ensure_user_tables",
+    "finish_attempt",
     "get_actor",
     "is_throttled",
     "list_users",
-    "record_attempt",
     "set_password",
 ]
 
@@ -247,29 +248,46 @@ def _dummy_hash() -> str:
     return _DUMMY[key]
 
 
-def check_attempt(store: Store, username: str, password: str, client: str = "") -> LoginOutcome:
-    """The reading half of a sign-in: throttling and the (slow) password check. Writes nothing, so
-    the web app runs it without holding the single writer; :func:`record_attempt` then writes."""
-    now = _now()
-    username = username[:200]
-    if is_throttled(store, username, client, now):
-        return LoginOutcome(actor=None, throttled=True)
-    ok = check_password(store, username, password)
-    return LoginOutcome(actor=get_actor(store, username, authenticated_at=now) if ok else None)
+def begin_attempt(store: Store, username: str, client: str = "") -> datetime | None:
+    """The first, writing, step of a sign-in: None when throttled, else the attempt is noted as a
+    failure at once (returning its time) and only turned into a success by :func:`finish_attempt`.
 
-
-def record_attempt(store: Store, username: str, client: str, ok: bool) -> None:
-    """The writing half of a sign-in: note the attempt (throttling counts these) and prune old ones."""
+    Counting before the (slow) password check is what makes the throttle hold against guesses sent
+    at once: run under the single writer, each attempt sees every earlier one, so no more than
+    ``MAX_FAILURES`` of them reach a password check in the window.
+    """
     now = _now()
-    store.execute("INSERT INTO user_login_attempts VALUES (?, ?, ?, ?)", [now, username[:200], client[:200], ok])
+    if is_throttled(store, username[:200], client, now):
+        return None
+    store.execute("INSERT INTO user_login_attempts VALUES (?, ?, ?, FALSE)", [now, username[:200], client[:200]])
     # Sign-in attempts are staff data kept for security monitoring, not for ever.
     store.execute("DELETE FROM user_login_attempts WHERE attempted_at < ?", [now - RETENTION])
+    return now
+
+
+def check_attempt(store: Store, username: str, password: str) -> Actor | None:
+    """The reading step: the (slow) password check. Writes nothing, so the web app runs it without
+    holding the single writer."""
+    username = username[:200]
+    if not check_password(store, username, password):
+        return None
+    return get_actor(store, username, authenticated_at=_now())
+
+
+def finish_attempt(store: Store, username: str, client: str, attempted_at: datetime) -> None:
+    """The last, writing, step of a successful sign-in: its attempt counts as a success (which
+    clears the failures before it)."""
+    store.execute("UPDATE user_login_attempts SET ok = TRUE WHERE attempted_at = ? AND username = ? "
+                  "AND client = ? AND NOT ok", [attempted_at, username[:200], client[:200]])
 
 
 def authenticate(store: Store, username: str, password: str, client: str = "") -> LoginOutcome:
-    """Check a sign-in attempt, record it, and apply throttling (both halves on one store)."""
+    """Check a sign-in attempt, record it, and apply throttling (every step on one store)."""
     ensure_user_tables(store)
-    outcome = check_attempt(store, username, password, client)
-    if not outcome.throttled:
-        record_attempt(store, username, client, outcome.actor is not None)
-    return outcome
+    at = begin_attempt(store, username, client)
+    if at is None:
+        return LoginOutcome(actor=None, throttled=True)
+    actor = check_attempt(store, username, password)
+    if actor is not None:
+        finish_attempt(store, username, client, at)
+    return LoginOutcome(actor=actor)

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel
 
 from ..security.sessions import Session, create_session, end_session, mark_reauthenticated
-from ..security.users import LoginOutcome, check_attempt, record_attempt
+from ..security.users import LoginOutcome, begin_attempt, check_attempt, finish_attempt
 from .db import Database
 from .deps import SESSION_COOKIE, client_id, get_db, optional_session, require_csrf, require_session
 from .templating import render
@@ -47,14 +47,18 @@ class Problem(BaseModel):
 
 
 def _check(db: Database, username: str, password: str, client: str) -> LoginOutcome:
-    """Check a password on a reading cursor (the slow hash holds no lock), then note the attempt
-    through the single writer."""
+    """Note the attempt through the single writer (refused when throttled), check the password on
+    a reading cursor (the slow hash holds no lock), then mark a success."""
+    with db.writing() as store:
+        at = begin_attempt(store, username, client)
+    if at is None:
+        return LoginOutcome(actor=None, throttled=True)
     with db.reading() as store:
-        outcome = check_attempt(store, username, password, client)
-    if not outcome.throttled:
+        actor = check_attempt(store, username, password)
+    if actor is not None:
         with db.writing() as store:
-            record_attempt(store, username, client, outcome.actor is not None)
-    return outcome
+            finish_attempt(store, username, client, at)
+    return LoginOutcome(actor=actor)
 
 
 def _wants_html(request: Request) -> bool:
