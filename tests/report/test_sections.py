@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from clearpicture.report import build_sections
+from clearpicture.report import build_sections, queries
 from clearpicture.report.model import Section
 from clearpicture.store import Store
 from world import World
@@ -28,6 +28,27 @@ def partner(store: Store) -> dict[str, Section]:
 @pytest.fixture(scope="module")
 def inside(store: Store) -> dict[str, Section]:
     return {s.id: s for s in build_sections(store, "operational")}
+
+
+def test_headline_people_are_the_people_the_scale_table_counts(store: Store) -> None:
+    """The summary, the scale table, the age table and the ethnicity tables count the same children."""
+    o = queries.overview(store)
+    scale = {r["definition_id"]: r for r in store.dicts("SELECT * FROM definition_summary")}[queries.CSE_DEFINITION]
+    assert o["victims"] == scale["victims"] and o["suspects"] == scale["offenders"]
+    assert o["cases"] == scale["cases"]
+    ages = queries.age_sex_profile(store)
+    groups = queries.ethnicity_aggregates(store)
+    recording = {r["role"]: r["people"] for r in queries.ethnicity_recording(store)}
+    for role, total in (("victim", o["victims"]), ("suspect", o["suspects"])):
+        assert sum(r["people"] for r in ages if r["role"] == role) == total, role
+        assert sum(r["people"] for r in groups if r["role"] == role + "s") == total, role
+        assert recording[role + "s"] == total, role
+
+
+def test_scale_table_shows_cases_as_the_headline_does(inside: dict[str, Section], store: Store) -> None:
+    table = inside["scale"].tables[0]
+    row = next(r for r in table.rows if r["id"] == queries.CSE_DEFINITION)
+    assert "cases" in table.columns and row["cases"] == queries.overview(store)["cases"]
 
 
 def _number_before(text: str, nouns: str) -> list[int]:
@@ -71,3 +92,14 @@ def test_partner_shares_in_the_text_are_shares_of_published_counts(partner: dict
             if found:
                 assert row[column] is not None and row["people"]
                 assert int(found.group(1)) == round(100 * row[column] / row["people"]), (para, row)
+
+
+def test_partner_tables_split_by_role_protect_each_role(partner: dict[str, Section], store: Store) -> None:
+    """Each role's total is a headline figure, so one hidden cell per role could be worked out."""
+    true = {(r["role"], r["age_band"], r["sex"]): r["people"] for r in queries.age_sex_profile(store)}
+    shown = partner["people"].tables[0].rows
+    for role in ("victim", "suspect"):
+        cells = [r for r in shown if r["role"] == role]
+        hidden = [true[(role, r["age_band"], r["sex"])] for r in cells if r["people"] is None]
+        if hidden and len(hidden) < len(cells):
+            assert len(hidden) >= 2 and sum(hidden) >= 10, (role, hidden)

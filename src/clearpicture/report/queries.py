@@ -12,10 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from .. import standard
+from ..definitions.criteria_sql import CHILD_SUBJECT_KINDS, SUSPECT_SUBJECT_KINDS
 from ..store import Store
 
 __all__ = [
     "age_sex_profile",
+    "cases_with_district",
     "cases_by_quarter",
     "ethnicity_recording",
     "geography",
@@ -25,6 +27,20 @@ __all__ = [
 ]
 
 CSE_DEFINITION = "cse-dfe-2017"
+CHILD_AGE = 18
+
+
+def _kinds(kinds: tuple[str, ...]) -> str:
+    return ", ".join(f"'{k}'" for k in kinds)
+
+
+#: Which links put a person on each side of a case: the definitions stage's own rule, so the
+#: profile's victims and suspects are the people the scale table counts.
+SIDES = {
+    "victim": f"(l.role = 'victim' OR (l.role = 'subject' AND e.kind IN ({_kinds(CHILD_SUBJECT_KINDS)})))",
+    "suspect": f"(l.role IN ('suspect', 'offender') OR (l.role = 'subject' AND e.kind IN "
+               f"({_kinds(SUSPECT_SUBJECT_KINDS)})))",
+}
 
 
 def _child_sexual_codes() -> str:
@@ -67,24 +83,38 @@ def _entity_join(store: Store, alias: str) -> str:
     return ""
 
 
-def _people_sql(store: Store, roles: tuple[str, ...]) -> str:
-    """Person records linked in ``roles`` to in-scope cases, with the case date and a person key."""
-    role_list = ", ".join(f"'{r}'" for r in roles)
+def _people_sql(store: Store, side: str) -> str:
+    """Person records on ``side`` ("victim" or "suspect") of in-scope cases, with the case date and a key.
+
+    Victims are children: once the definitions stage has run, exactly the records in
+    ``definition_victims`` for the definition in force (crime victims and the children referrals and
+    health contacts are about, under 18 at the time); before it, the victim side of the proxy cases
+    with an age under 18 or not known.
+    """
+    age = "date_sub('year', p.date_of_birth, e.started_at::DATE)"
+    if side == "victim" and _has(store, "definition_victims"):
+        child = f"""AND EXISTS (SELECT 1 FROM definition_victims dv WHERE dv.definition_id = '{CSE_DEFINITION}'
+                    AND dv.source = p.source AND dv.person_id = p.person_id)"""
+    elif side == "victim":
+        child = f"AND ({age} IS NULL OR {age} < {CHILD_AGE})"
+    else:
+        child = ""
     return f"""
         SELECT p.*, {_person_key(store, 'p')} AS person_key, e.started_at AS case_at, e.event_id AS case_id
         FROM ({scope_sql(store)}) s
         JOIN raw_events e ON e.source = s.source AND e.event_id = s.event_id
         JOIN raw_links l ON l.source = e.source AND l.to_type = 'event' AND l.to_id = e.event_id
-             AND l.from_type = 'person' AND l.role IN ({role_list})
+             AND l.from_type = 'person' AND {SIDES[side]}
         JOIN raw_persons p ON p.source = l.source AND p.person_id = l.from_id
-        {_entity_join(store, 'p')}"""
+        {_entity_join(store, 'p')}
+        WHERE TRUE {child}"""
 
 
 def overview(store: Store) -> dict[str, Any]:
     """Headline figures: records held, cases in scope, distinct victims and suspects."""
-    victims = store.sql(f"SELECT count(DISTINCT person_key) FROM ({_people_sql(store, ('victim',))})")[0][0]
+    victims = store.sql(f"SELECT count(DISTINCT person_key) FROM ({_people_sql(store, 'victim')})")[0][0]
     suspects = store.sql(
-        f"SELECT count(DISTINCT person_key) FROM ({_people_sql(store, ('suspect', 'offender'))})"
+        f"SELECT count(DISTINCT person_key) FROM ({_people_sql(store, 'suspect')})"
     )[0][0]
     cases = store.sql(f"SELECT count(*) FROM ({scope_sql(store)})")[0][0]
     period = store.sql(f"""SELECT min(e.started_at)::DATE, max(e.started_at)::DATE FROM ({scope_sql(store)}) s
@@ -128,50 +158,62 @@ def cases_by_quarter(store: Store) -> list[dict[str, Any]]:
 
 
 def age_sex_profile(store: Store) -> list[dict[str, Any]]:
-    """Victims and suspects by age band at the time of the case and recorded sex (distinct people)."""
+    """Victims and suspects by age band and recorded sex, each person counted once per role.
+
+    The age is taken at the person's first case in scope (the youngest age recorded on one), the sex
+    as most often recorded across the person's records, so each role's rows add up to that role's
+    headline figure.
+    """
     band = """CASE WHEN age IS NULL THEN 'not known' WHEN age < 13 THEN 'under 13' WHEN age < 16 THEN '13-15'
                    WHEN age < 18 THEN '16-17' WHEN age < 25 THEN '18-24' WHEN age < 40 THEN '25-39'
                    ELSE '40 and over' END"""
     parts = []
-    for role, roles in (("victim", ("victim",)), ("suspect", ("suspect", "offender"))):
+    for role in ("victim", "suspect"):
         parts.append(f"""
-            SELECT '{role}' AS role, {band} AS age_band, coalesce(sex, 'not recorded') AS sex, person_key
+            SELECT '{role}' AS role, person_key, min(age) AS age,
+                   coalesce(mode(sex) FILTER (WHERE sex IS NOT NULL), 'not recorded') AS sex
             FROM (SELECT *, date_sub('year', date_of_birth, case_at::DATE) AS age
-                  FROM ({_people_sql(store, roles)}))""")
+                  FROM ({_people_sql(store, role)}))
+            GROUP BY person_key""")
     return store.dicts(f"""
-        SELECT role, age_band, sex, count(DISTINCT person_key) AS people
+        SELECT role, {band} AS age_band, sex, count(*) AS people
         FROM ({' UNION ALL '.join(parts)}) GROUP BY ALL ORDER BY role, age_band, sex""")
 
 
 def ethnicity_recording(store: Store) -> list[dict[str, Any]]:
     """How often ethnicity is recorded for victims and suspects: self-defined and officer-observed.
 
-    A record counts as recorded when it holds a code other than "not stated"/"unknown". This is the
-    gap the national audit measured; it is reported, never used to decide anything.
+    A person counts as recorded when any of their records holds a code other than "not
+    stated"/"unknown". This is the gap the national audit measured; it is reported, never used to
+    decide anything.
     """
     rows = []
-    for role, roles in (("victims", ("victim",)), ("suspects", ("suspect", "offender"))):
+    for role, side in (("victims", "victim"), ("suspects", "suspect")):
         r = store.sql(f"""
             SELECT count(DISTINCT person_key),
                    count(DISTINCT person_key) FILTER (WHERE ethnicity_self IS NOT NULL AND ethnicity_self <> 'NS'),
                    count(DISTINCT person_key) FILTER (WHERE ethnicity_officer IS NOT NULL AND ethnicity_officer <> 'IC9'),
                    count(DISTINCT person_key) FILTER (WHERE nationality IS NOT NULL)
-            FROM ({_people_sql(store, roles)})""")[0]
+            FROM ({_people_sql(store, side)})""")[0]
         rows.append({"role": role, "people": r[0], "self_defined_recorded": r[1], "officer_observed_recorded": r[2],
                      "nationality_recorded": r[3]})
     return rows
 
 
 def ethnicity_aggregates(store: Store) -> list[dict[str, Any]]:
-    """Self-defined ethnicity (2021 Census broad group) of victims and suspects, as counts."""
-    rows = store.dicts(f"""
-        SELECT role, group_code, count(DISTINCT person_key) AS people FROM (
-            SELECT 'victims' AS role, coalesce(left(ethnicity_self, 1), '-') AS group_code, person_key
-            FROM ({_people_sql(store, ('victim',))})
-            UNION ALL
-            SELECT 'suspects', coalesce(left(ethnicity_self, 1), '-'), person_key
-            FROM ({_people_sql(store, ('suspect', 'offender'))}))
-        GROUP BY ALL ORDER BY role, group_code""")
+    """Self-defined ethnicity (2021 Census broad group) of victims and suspects, each person once.
+
+    A person whose records disagree is counted under the group most often recorded; "Not stated"
+    only when no record states one, "Not recorded" when no record holds a code at all.
+    """
+    parts = [f"""
+        SELECT '{role}' AS role, person_key,
+               coalesce(mode(left(ethnicity_self, 1)) FILTER (WHERE ethnicity_self IS NOT NULL AND ethnicity_self <> 'NS'),
+                        CASE WHEN bool_or(ethnicity_self = 'NS') THEN 'N' END, '-') AS group_code
+        FROM ({_people_sql(store, side)}) GROUP BY person_key""" for role, side in (("victims", "victim"),
+                                                                                ("suspects", "suspect"))]
+    rows = store.dicts(f"""SELECT role, group_code, count(*) AS people FROM ({' UNION ALL '.join(parts)})
+                           GROUP BY ALL ORDER BY role, group_code""")
     broad = {"W": "White", "M": "Mixed or multiple", "A": "Asian", "B": "Black", "O": "Other", "N": "Not stated",
              "-": "Not recorded"}
     for r in rows:
@@ -187,3 +229,12 @@ def geography(store: Store, limit: int = 20) -> list[dict[str, Any]]:
         FROM ({scope_sql(store)}) s JOIN raw_events e USING (source, event_id)
         JOIN raw_locations l ON l.source = e.source AND l.location_id = e.location_id
         WHERE length(replace(l.postcode, ' ', '')) >= 5 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {int(limit)}""")
+
+
+def cases_with_district(store: Store) -> tuple[int, int]:
+    """(in-scope cases whose location has a postcode district, all in-scope cases): what the map leaves out."""
+    placed, cases = store.sql(f"""
+        SELECT count(*) FILTER (WHERE length(replace(l.postcode, ' ', '')) >= 5), count(*)
+        FROM ({scope_sql(store)}) s JOIN raw_events e USING (source, event_id)
+        LEFT JOIN raw_locations l ON l.source = e.source AND l.location_id = e.location_id""")[0]
+    return int(placed), int(cases)

@@ -110,13 +110,15 @@ def scale(ctx: Context) -> Section:
     rows = [dict(r) for r in summarise(ctx.store)]
     table = SectionTable(
         "Cases, victims and offenders meeting each definition, and flagging",
-        ["id", "version", "crimes", "victims", "offenders", "unflagged", "flagged_not_meeting"],
-        rows, ["crimes", "victims", "offenders", "unflagged", "flagged_not_meeting"],
+        ["id", "version", "cases", "crimes", "victims", "offenders", "unflagged", "flagged_not_meeting"],
+        rows, ["cases", "crimes", "victims", "offenders", "unflagged", "flagged_not_meeting"],
     )
     shown = ctx.table(table)
-    chart = bar_chart_svg(shown.rows, "id", "crimes", title="Cases meeting each definition")
+    chart = bar_chart_svg(shown.rows, "id", "cases", title="Cases meeting each definition")
     return Section("scale", "Scale under each definition", [
         "Each definition is a versioned file with its citation; the same file is applied in every force. "
+        "'cases' counts every record meeting a definition (crimes, referrals and other contacts), 'crimes' the "
+        f"recorded crimes among them. The summary's cases in scope and child victims are those of {queries.CSE_DEFINITION}. "
         "'unflagged' counts cases meeting a definition whose record carries no CSE flag (under-flagging); "
         "'flagged_not_meeting' counts flagged records that do not meet it."], [shown], [chart])
 
@@ -132,23 +134,29 @@ def trends(ctx: Context) -> Section:
         "offences are reported later."], [table], charts)
 
 
+_DISTRICTS = 20
+
+
 @register_section("geography")
 def geography(ctx: Context) -> Section:
-    rows = queries.geography(ctx.store)
-    table = ctx.table(SectionTable("Cases in scope by postcode district of the location", ["district", "cases"],
-                                   rows, ["cases"]))
+    rows = queries.geography(ctx.store, limit=_DISTRICTS)
+    placed, cases = queries.cases_with_district(ctx.store)
+    table = ctx.table(SectionTable(f"Cases in scope by postcode district of the location (the {_DISTRICTS} "
+                                   "districts with most cases)", ["district", "cases"], rows, ["cases"]))
     charts = [bar_chart_svg(table.rows, "district", "cases", title="Cases by postcode district",
                             horizontal=True)] if rows else []
     return Section("geography", "Geography", [
-        "Districts are the outward part of the postcode of the place an offence happened, where recorded."],
-        [table], charts)
+        "Districts are the outward part of the postcode of the place an offence happened, where recorded. "
+        f"{_pct(placed, cases, ctx)} of the cases in scope have such a postcode; the others cannot be placed "
+        "and are missing from this picture."], [table], charts)
 
 
 @register_section("people")
 def people(ctx: Context) -> Section:
     rows = queries.age_sex_profile(ctx.store)
-    table = ctx.table(SectionTable("Victims and suspects by age band at the time and recorded sex",
-                                   ["role", "age_band", "sex", "people"], rows, ["people"]))
+    table = ctx.table(SectionTable("Victims and suspects by age band at their first case in scope and recorded sex "
+                                   "(each person once per role)", ["role", "age_band", "sex", "people"], rows,
+                                   ["people"], subtotals=["role"]))
     charts = [bar_chart_svg([r for r in table.rows if r["role"] == role], "age_band", "people", "sex",
                             title=f"{role.title()}s by age band") for role in ("victim", "suspect")] if rows else []
     return Section("people", "Victims and suspects", [
