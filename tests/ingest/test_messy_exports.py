@@ -211,3 +211,18 @@ def test_excel_style_crlf_rows_with_line_breaks_inside_cells_keep_their_values(t
     store = Store()
     assert ingest.run(store, [f]).counts["tables"]["persons"]["loaded"] == 2
     assert store.sql("SELECT aliases, _row FROM raw_persons ORDER BY person_id") == [("Ash\nAsh K", 2), (None, 3)]
+
+
+def test_a_json_array_file_is_one_clear_error_not_an_internal_error(tmp_path: Path) -> None:
+    """``persons.json`` holding a JSON array made an empty CREATE TABLE: 'internal error', exit 70."""
+    from click.testing import CliRunner
+
+    from clearpicture.cli import main
+
+    f = tmp_path / "persons.json"
+    f.write_text(json.dumps([dict(zip(PERSON_COLS, _person("1"), strict=True))]), encoding="utf-8")
+    result = CliRunner().invoke(main, ["ingest", str(f), "--db", str(tmp_path / "w.duckdb"), "--json"])
+    assert result.exit_code == 3, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert str(f) in line and "JSON Lines" in line and "internal" not in line
+    assert json.loads(result.stdout)["tables"] == {}

@@ -308,6 +308,13 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> 
             records.append((lineno, obj))
     if not records and not rejects:
         raise InputError(f"{src.display}: the file is empty")
+    if not records:
+        # No line is an object, so there are no columns to stage the file by (this made an empty
+        # CREATE TABLE, an internal error): a JSON array or a pretty-printed document, most often.
+        first = rejects[0]
+        hint = ("it looks like one JSON document (an array or a pretty-printed object)"
+                if first.raw.lstrip()[:1] in ("[", "{") else f"line {first.row}: {first.reason}")
+        raise InputError(f"{src.display}: no line is a JSON object: {hint}; expected JSON Lines, one object per line")
     header = _check_header(list(columns), src.display) if columns else []
     writer = _BatchWriter(con, name, header)
     for lineno, obj in records:
