@@ -72,3 +72,35 @@ def test_mapped_column_missing_from_file_is_one_line(tmp_path: Path) -> None:
     f.write_text("Force,Crime Ref\nNMP,CR1\n")
     result = ingest.run(Store(), [f], _mapping("crime-extract.yaml"))
     assert any("column 'Person URN' (mapped to person_id) is missing" in e for e in result.counts["errors"])
+
+
+def test_every_problem_of_a_mapping_is_reported_at_once_each_naming_its_key(tmp_path: Path) -> None:
+    """Unknown tables and columns were reported only when nothing else was wrong, and only the first,
+    behind a '(top): ' prefix; an unknown key read 'Extra inputs are not permitted'."""
+    f = tmp_path / "m.yaml"
+    f.write_text("name: x\ntables:\n  persons:\n    colums: {}\n    columns:\n      given_name: A\n      sur: B\n"
+                 "  peoples: {}\n")
+    with pytest.raises(ConfigError) as err:
+        load_mapping(f)
+    problems = str(err.value).removeprefix(f"{f}: ").split("; ")
+    assert sorted(problems) == sorted([
+        "tables.persons.colums: unknown key",
+        "tables.persons.columns.given_name: not a column of persons",
+        "tables.persons.columns.sur: not a column of persons",
+        "tables.peoples: not a table of the standard (sources, persons, objects, locations, events, links, notes)",
+    ])
+
+
+@pytest.mark.parametrize(("option", "needle"), [
+    ('date_format: "%d/%m/%Y %Q"', "date_format: '%d/%m/%Y %Q' is not a valid strptime format"),
+    ('list_separator: ""', "list_separator: must not be empty"),
+])
+def test_options_the_engine_cannot_apply_fail_at_load_not_mid_ingest(tmp_path: Path, option: str,
+                                                                     needle: str) -> None:
+    """``%Q`` passed Python's check and stopped the ingest with DuckDB's 'internal error' (exit 70);
+    an empty separator split 'CSE' into 'C|S|E'."""
+    f = tmp_path / "m.yaml"
+    f.write_text("name: x\ntables:\n  events:\n    columns:\n      started_at: {from: Started, " + option + "}\n")
+    with pytest.raises(ConfigError) as err:
+        load_mapping(f)
+    assert str(err.value).startswith(f"{f}: tables.events.columns.started_at.") and needle in str(err.value)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import duckdb
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from .. import standard
@@ -64,10 +64,20 @@ class ColumnSpec(_Strict):
         if v is not None:
             if "%" not in v:
                 raise ValueError(f"'{v}' is not a strptime format (e.g. %d/%m/%Y)")
+            # Checked by the engine that applies it: Python lets through directives DuckDB refuses
+            # (%Q, %e), which then failed mid-ingest as an internal error.
             try:
-                datetime.now().strftime(v)
-            except ValueError as exc:
-                raise ValueError(f"'{v}' is not a valid strptime format ({exc})") from exc
+                duckdb.execute("SELECT try_strptime('2000-01-01', ?)", [v])
+            except duckdb.Error as exc:
+                detail = str(exc).split("\n")[0].split(": ", 1)[-1].rstrip(": ")
+                raise ValueError(f"'{v}' is not a valid strptime format ({detail})") from exc
+        return v
+
+    @field_validator("list_separator")
+    @classmethod
+    def _separator_not_empty(cls, v: str | None) -> str | None:
+        if v == "":
+            raise ValueError("must not be empty (it would split every letter): give the separator, e.g. ';'")
         return v
 
     @field_validator("values", mode="before")
@@ -116,15 +126,10 @@ class Mapping(_Strict):
 
     @model_validator(mode="after")
     def _known_tables_and_columns(self) -> Mapping:
-        for tname, tm in self.tables.items():
-            if tname not in standard.TABLE_NAMES:
-                raise ValueError(f"tables.{tname}: not a table of the standard ({', '.join(standard.TABLE_NAMES)})")
-            names = set(standard.table(tname).names)
-            for col in tm.columns:
-                if col not in names:
-                    raise ValueError(f"tables.{tname}.columns.{col}: not a column of {tname}")
-            if tm.split_name and tname != "persons":
-                raise ValueError(f"tables.{tname}.split_name: only persons have names to split")
+        problems = _name_problems({"tables": {t: {"columns": dict(tm.columns), "split_name": tm.split_name}
+                                              for t, tm in self.tables.items()}})
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     def tables_for(self, file_name: str) -> list[str]:
@@ -132,8 +137,40 @@ class Mapping(_Strict):
         return [t for t in standard.TABLE_NAMES if t in self.tables and fnmatch.fnmatch(file_name, self.tables[t].file)]
 
 
+def _name_problems(doc: dict[str, Any]) -> list[str]:
+    """Tables and columns a mapping names that the standard does not have, each naming its key.
+
+    Checked on the document as written, so they are reported together with every other problem
+    (a validator on the model runs only when everything else is valid, and stopped at the first).
+    """
+    tables = doc.get("tables")
+    if not isinstance(tables, dict):
+        return []
+    problems = []
+    for tname, tm in tables.items():
+        if tname not in standard.TABLE_NAMES:
+            problems.append(f"tables.{tname}: not a table of the standard ({', '.join(standard.TABLE_NAMES)})")
+            continue
+        if not isinstance(tm, dict):
+            continue
+        names = set(standard.table(tname).names)
+        columns = tm.get("columns")
+        for col in columns if isinstance(columns, dict) else ():
+            if col not in names:
+                problems.append(f"tables.{tname}.columns.{col}: not a column of {tname}")
+        if tm.get("split_name") and tname != "persons":
+            problems.append(f"tables.{tname}.split_name: only persons have names to split")
+    return problems
+
+
 def _loc(err: Any) -> str:
-    return ".".join(str(p) for p in err.get("loc", ()) if p not in ("from_",)) or "(top)"
+    return ".".join(str(p) for p in err.get("loc", ()) if p not in ("from_",))
+
+
+def _message(err: Any) -> str:
+    if err.get("type") == "extra_forbidden":
+        return "unknown key"
+    return str(err.get("msg", "")).removeprefix("Value error, ")
 
 
 def load_mapping(path: str | Path) -> Mapping:
@@ -142,14 +179,15 @@ def load_mapping(path: str | Path) -> Mapping:
     doc = read_yaml(p, "mapping")
     if not isinstance(doc, dict):
         raise ConfigError(f"{p}: a mapping must be a YAML mapping with keys name and tables")
+    problems = _name_problems(doc)
     try:
-        return Mapping.model_validate(doc)
+        mapping = Mapping.model_validate(doc)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            msg = str(err.get("msg", "")).removeprefix("Value error, ")
-            problems.append(f"{_loc(err)}: {msg}")
+        # Model-level errors (no key) are the name problems already listed.
+        problems += [f"{_loc(err)}: {_message(err)}" for err in exc.errors() if _loc(err)]
+        problems = problems or [_message(err) for err in exc.errors()]
         raise ConfigError(f"{p}: " + "; ".join(problems)) from exc
+    return mapping
 
 
 def _q(name: str) -> str:
