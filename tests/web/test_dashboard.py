@@ -319,3 +319,23 @@ def test_national_data_quality_counts_pass_disclosure_control(dash_app: FastAPI)
     analyst, _ = client_as(dash_app, "ana")
     assert any(v not in ("*",) and int(v) % 5 for v in _cells(analyst.get("/dashboard/quality").text,
                                                                 "measures", [3, 4]))
+
+
+def test_group_views_can_be_found_by_any_member_record(dash_app: FastAPI) -> None:
+    """'Who has looked at this child's records?' (audit show --person) must find views of the group
+    pages that showed the child, not only views of the child's own page."""
+    from clearpicture.security import audit as audit_log
+
+    c, _ = client_as(dash_app, "ana")
+    gid = a_group(dash_app)
+    with dash_app.state.db.reading() as store:
+        member = store.sql("""SELECT p.source, p.person_id FROM group_members m JOIN entity_persons p
+            USING (entity_id) WHERE m.group_id = ? AND m.role = 'victim' ORDER BY 1, 2 LIMIT 1""", [gid])[0]
+    for path in (f"/dashboard/groups/{gid}", f"/dashboard/groups/{gid}/network.json"):
+        assert c.get(path, params={"purpose": "strategy meeting"}).status_code == 200
+    with dash_app.state.db.reading() as store:
+        found = [r for r in audit_log.show(store, person=(str(member[0]), str(member[1])), action="consultation")
+                 if r["what"].get("group_id") == gid]
+        text = json.dumps([r["what"] for r in found])
+    assert {r["what"]["view"] for r in found} >= {"group", "group_network"}
+    assert str(member[1]) not in text

@@ -2,7 +2,8 @@
 
 The list of groups is aggregate (any role with ``read_aggregate``; counts protected for roles
 without true counts). A group page names resolved people, so it needs ``read_person`` across
-sources and a stated purpose, and writes one ``consultation`` row per view (allowed or refused).
+sources and a stated purpose, and writes one ``consultation`` row per view (allowed or refused; an
+allowed one names the group's people by keyed reference, so the log can say who saw a person).
 The network is built from ``network.groups_document`` evidence: people (offender/victim roles) and
 the objects, locations and events that connect them (POLE). Centrality and shortest paths are
 computed here with networkx, once per group and data version (``group_model`` in the page cache);
@@ -61,20 +62,32 @@ def groups(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
 
 
 def _consult_group(request: Request, session: Session, db: Database, group_id: str,
-                   purpose: str | None, view: str) -> None:
-    """Check and log one view of a group's people; raises 403/400 after logging a refusal."""
+                   purpose: str | None, view: str) -> dict[str, Any]:
+    """Check and log one view of a group's people and return the group's model; raises 403/400/404
+    after logging the attempt.
+
+    An allowed view names the records of every person in the group (by keyed reference, as
+    ``persons``), so asking the log who has seen a person finds the group pages that showed them.
+    """
     actor: Actor = session.actor
     ok = allowed(actor, "read_person", Resource("person"))
     refused = None if ok else "role or source scope"
     if ok and purpose is None:
         refused = "no purpose stated"
-    db.audit(audit.Entry(actor, "consultation", {"view": view, "group_id": group_id,
-                                                 **({"refused": refused} if refused else {})},
-                         justification=purpose, allowed=refused is None))
-    if refused == "no purpose stated":
-        raise HTTPException(status_code=400, detail="state a purpose (?purpose=) to open a group")
+    what: dict[str, Any] = {"view": view, "group_id": group_id}
     if refused:
+        db.audit(audit.Entry(actor, "consultation", {**what, "refused": refused}, justification=purpose,
+                             allowed=False))
+        if refused == "no purpose stated":
+            raise HTTPException(status_code=400, detail="state a purpose (?purpose=) to open a group")
         raise HTTPException(status_code=403, detail="not allowed for your role or source scope")
+    try:
+        m = _model(db, group_id)
+    except HTTPException:
+        db.audit(audit.Entry(actor, "consultation", {**what, "found": False}, justification=purpose))
+        raise
+    db.audit(audit.Entry(actor, "consultation", {**what, "persons": m["person_keys"]}, justification=purpose))
+    return m
 
 
 def _document(store: Store, group_id: str) -> dict[str, Any]:
@@ -220,8 +233,7 @@ def group_page(request: Request, session: SessionDep, db: DbDep, purpose: Purpos
     if purpose is None:  # ask why before anything about the group's people is read or logged as seen
         return render(request, "dash/purpose.html", {"what": f"group {group_id}", "page": "groups"},
                       session=session)
-    _consult_group(request, session, db, group_id, purpose, "group")
-    m = _model(db, group_id)
+    m = _consult_group(request, session, db, group_id, purpose, "group")
     return render(request, "dash/group.html", {
         "group": m["group"], "summary": m["group"]["summary"], "tables": m["tables"], "purpose": purpose,
         "people": m["people"], "page": "groups"},
@@ -231,8 +243,7 @@ def group_page(request: Request, session: SessionDep, db: DbDep, purpose: Purpos
 @router.get("/dashboard/groups/{group_id}/network.json")
 def group_network(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep,
                   group_id: str) -> JSONResponse:
-    _consult_group(request, session, db, group_id, purpose, "group_network")
-    m = _model(db, group_id)
+    m = _consult_group(request, session, db, group_id, purpose, "group_network")
     return JSONResponse({"elements": m["elements"], "centrality": m["centrality"]})
 
 
@@ -240,8 +251,7 @@ def group_network(request: Request, session: SessionDep, db: DbDep, purpose: Pur
 def group_path(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep, group_id: str,
                a: Annotated[str, Query(max_length=200)], b: Annotated[str, Query(max_length=200)]) -> JSONResponse:
     """The shortest chain of evidence between two entities of the group (server-side, networkx)."""
-    _consult_group(request, session, db, group_id, purpose, "group_path")
-    g: nx.Graph = _model(db, group_id)["graph"]  # shared: only read here
+    g: nx.Graph = _consult_group(request, session, db, group_id, purpose, "group_path")["graph"]  # only read
     if a not in g or b not in g:
         raise HTTPException(status_code=404, detail="both entities must be in this group's network")
     try:
