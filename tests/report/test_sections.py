@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from clearpicture.report import build_sections, queries
-from clearpicture.report.model import Section
+from clearpicture.report.model import Context, Section
+from clearpicture.report.sections_findings import estimate as estimate_section
 from clearpicture.store import Store
 from world import World
 
@@ -103,3 +104,26 @@ def test_partner_tables_split_by_role_protect_each_role(partner: dict[str, Secti
         hidden = [true[(role, r["age_band"], r["sex"])] for r in cells if r["people"] is None]
         if hidden and len(hidden) < len(cells):
             assert len(hidden) >= 2 and sum(hidden) >= 10, (role, hidden)
+
+
+def test_estimate_says_what_it_stands_on(store: Store) -> None:
+    """List sizes, lists holding few children, and candidate models that could not be fitted."""
+    run = store.sql("SELECT max_by(run_id, finished_at) FROM runs WHERE stage = 'estimate' AND status = 'ok'")[0][0]
+    lists = store.sql("SELECT lists FROM estimate_results WHERE run_id = ? AND stratum = 'all'", [run])[0][0]
+    names = re.findall(r'"([^"]+)"', lists)
+    patterns = store.sql("SELECT pattern, count FROM estimate_patterns WHERE run_id = ? AND stratum = 'all'", [run])
+    sizes = {name: sum(n for p, n in patterns if p[i] == "1") for i, name in enumerate(names)}
+    inside = " ".join(estimate_section(Context(store, "operational")).paragraphs)
+    for name, n in sizes.items():
+        assert f"{name} {n:,}" in inside
+    few = [name for name, n in sizes.items() if n < 10]
+    warned = re.search(r"Warning: the (.*?) lists? holds? fewer than 10", inside)
+    assert (warned is not None and all(name in warned.group(1) for name in few)) if few else warned is None
+    tried, fitted = store.sql("SELECT count(*), count(*) FILTER (WHERE admissible) FROM estimate_models "
+                              "WHERE run_id = ?", [run])[0]
+    if fitted < tried:
+        assert f"{tried - fitted} of {tried} candidate models could not be fitted" in inside
+    shared = " ".join(estimate_section(Context(store, "partner")).paragraphs)
+    listed = shared.split("Victims on each list:")[1].split(".")[0]
+    for n in re.findall(r"\d[\d,]*", listed):
+        assert int(n.replace(",", "")) >= 10 and int(n.replace(",", "")) % 5 == 0

@@ -87,22 +87,62 @@ def _num(x: float | None) -> str:
     return "no finite limit" if x is None or x != x or x in (float("inf"), float("-inf")) else f"{x:,.0f}"
 
 
+_LATEST_ESTIMATE = "(SELECT max_by(run_id, finished_at) FROM runs WHERE stage = 'estimate' AND status = 'ok')"
+
+
+def _estimate_basis(ctx: Context, lists: list[str]) -> list[str]:
+    """What the estimate stands on, in words: the victims counted, each list's size, the models left out.
+
+    Read from the run's parameters, its capture patterns and its candidate models, so a reader can
+    judge an interval that looks narrow: a list holding a handful of children, or most candidate
+    models failing to fit, are reasons for caution the headline figure does not show.
+    """
+    out: list[str] = []
+    params = ctx.store.sql(f"SELECT parameters FROM runs WHERE run_id = {_LATEST_ESTIMATE}")
+    p = json.loads(params[0][0] or "{}") if params else {}
+    rule_help = (_optional("clearpicture.estimate.lists", "EVIDENCE_HELP") or {}).get(p.get("evidence"))
+    if p.get("definition"):
+        out.append(f"The victims counted are the child victims under {p['definition']}"
+                   + (f" with evidence meeting the '{p['evidence']}' rule ({rule_help})" if rule_help else "")
+                   + "; they can be fewer than the summary's child victims, who include every record under the "
+                     "definition.")
+    patterns = ctx.store.sql(f"""SELECT pattern, count FROM estimate_patterns WHERE stratum = 'all'
+                                 AND run_id = {_LATEST_ESTIMATE}""") if ctx.store.has_table("estimate_patterns") else []
+    sizes = [sum(int(n) for pat, n in patterns if len(pat) == len(lists) and pat[i] == "1") for i in range(len(lists))]
+    if patterns and sizes:
+        out.append("Victims on each list: " + "; ".join(f"{name} {_about(n, ctx)}" for name, n in
+                                                         zip(lists, sizes, strict=True)) + ".")
+        few = [name for name, n in zip(lists, sizes, strict=True) if n < ctx.rule.threshold]
+        if few:
+            names = " and ".join([", ".join(few[:-1]), few[-1]] if len(few) > 1 else few)
+            out.append(f"Warning: the {names} list{'s hold' if len(few) > 1 else ' holds'} fewer than "
+                       f"{ctx.rule.threshold} of the victims: what the model learns about {'them' if len(few) > 1 else 'it'} "
+                       "rests on a handful of children, and the interval does not show that uncertainty in full.")
+    if ctx.store.has_table("estimate_models"):
+        fitted, tried = ctx.store.sql(f"""SELECT count(*) FILTER (WHERE admissible), count(*) FROM estimate_models
+                                         WHERE run_id = {_LATEST_ESTIMATE}""")[0]
+        if tried and fitted < tried:
+            out.append(f"{tried - fitted} of {tried} candidate models could not be fitted to these data (no finite "
+                       "estimate) and are left out of the comparison below.")
+    return out
+
+
 @register_section("estimate")
 def estimate(ctx: Context) -> Section:
     if not _stage_done(ctx, "estimate") or not ctx.store.has_table("estimate_results"):
         return Section("estimate", "Victims not known to any agency", ["The estimate stage has not been run."])
     res = ctx.store.dicts("""SELECT stratum, lists, observed, estimate, lower, upper, model, method, interval_method,
-                                    warnings FROM estimate_results WHERE stratum = 'all' AND run_id = (SELECT
-                                    max_by(run_id, finished_at) FROM runs WHERE stage = 'estimate')""")
+                                    warnings FROM estimate_results WHERE stratum = 'all' AND run_id = """ + _LATEST_ESTIMATE)
     if not res:
         return Section("estimate", "Victims not known to any agency", ["No estimate was stored."])
     r = res[0]
     if ctx.partner and r["observed"] < ctx.rule.threshold:
         return Section("estimate", "Victims not known to any agency",
                        ["Too few victims are recorded for an estimate to be shared."])
-    models = ctx.store.dicts("""SELECT model, aic, bic, round(estimate) AS estimate, chosen FROM estimate_models
-                                WHERE admissible AND run_id = (SELECT max_by(run_id, finished_at) FROM runs
-                                WHERE stage = 'estimate') ORDER BY aic LIMIT 8""")
+    models = ctx.store.dicts("""SELECT model, aic, bic, CAST(round(estimate) AS BIGINT) AS estimate, chosen FROM estimate_models
+                                WHERE admissible AND run_id = """ + _LATEST_ESTIMATE + """
+                                ORDER BY CASE WHEN ? = 'aic' THEN aic ELSE bic END LIMIT 8""",
+                             ["aic" if r["method"] in ("aic", "stepwise_bhs") else "bic"])
     columns = ["model", "aic", "bic", "estimate", "chosen"]
     if ctx.partner:  # observed count protected, modelled figures rounded, fit statistics (functions of the cells) left out
         share = _optional("clearpicture.estimate.share", "partner_result_row")
@@ -117,7 +157,8 @@ def estimate(ctx: Context) -> Section:
              f"{r['estimate']:,.0f} (95% interval {_num(r['lower'])} to {_num(r['upper'])}; model {r['model'] or 'main effects'}, "
              f"chosen by {r['method']}, interval {r['interval_method']}).",
              "The estimate rests on assumptions (lists overlap as the model says, every victim could appear on a "
-             "list); the table of candidate models below shows how far model choice alone moves it."]
+             "list); the table of candidate models below shows how far model choice alone moves it.",
+             *_estimate_basis(ctx, json.loads(r["lists"]))]
     for w in json.loads(r["warnings"] or "[]"):
         paras.append(f"Warning: {w}")
     for m in models:
