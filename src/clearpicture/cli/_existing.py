@@ -1,7 +1,10 @@
-"""Open a workspace that must already exist (for the trust commands).
+"""Open a workspace that must already exist (every command that reads one).
 
-``audit verify`` on a mistyped path must not create an empty workspace and report "ok"; erasing or
-listing users in a new empty file is a mistake too. Only ``users add`` and ``serve`` may create one.
+A mistyped ``--db`` must not create an empty workspace and report zeros with exit 0 (``audit
+verify`` would say "ok", ``quality`` would print an empty table, a scheduler would carry on), and a
+failing command must not leave an empty file behind. Only ``ingest`` (which fills a workspace),
+``users add``, ``serve`` and ``demo`` may create one; every other command opens it with
+:func:`open_existing`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from ..store import Store, open_store
 
 
 def open_existing(db: str, **kwargs: Any) -> Store:
+    """Open ``db``; StoreError (one line) when no such file exists (or it is not a file)."""
     if db != ":memory:" and not Path(db).is_file():
-        raise StoreError(f"{db}: no such workspace")
+        raise StoreError(f"{db}: no such workspace (a workspace is made by `clearpicture ingest ... --db {db}`)")
     return open_store(db, **kwargs)

@@ -15,8 +15,8 @@ import click
 
 from .. import definitions
 from ..security import audit, local_operator
-from ..store import open_store
 from ._common import db_option, echo_err, emit_json, json_option, progress_option, stage_progress
+from ._existing import open_existing
 
 _KEYS = ("id", "version", "citation", "crimes", "victims", "offenders", "unflagged", "flagged_not_meeting")
 
@@ -41,7 +41,7 @@ def definitions_command(db: str, ids: tuple[str, ...], files: tuple[str, ...], r
     under-flagging (meeting, no flag) and flagged cases that do not meet it."""
     if (return_year is None) != (out is None):
         raise click.UsageError("--return YEAR and --out FILE go together")
-    with open_store(db) as store:
+    with open_existing(db) as store:
         chosen = list(ids) if ids else None
         if files and not ids:
             chosen = None  # all shipped plus the local files

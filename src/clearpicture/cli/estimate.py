@@ -12,8 +12,8 @@ from rich.table import Table
 
 from .. import estimate as est
 from ..errors import InputError
-from ..store import open_store
 from ._common import echo_err, emit_json, json_option, progress_option, stage_progress
+from ._existing import open_existing
 
 
 def _fmt(x: Any, spec: str = ",.0f") -> str:
@@ -79,7 +79,7 @@ def estimate_command(db: str | None, counts: str | None, model: str | None, meth
         config = est.EstimateConfig(definition=definition, strata=strata, model=model, options=options, as_of=when,
                                     kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()) if kinds else None,
                                     evidence=evidence)
-        with open_store(str(db)) as store:
+        with open_existing(str(db)) as store:
             with stage_progress(show_progress, "estimate", store):
                 _, doc = est.run_with_output(store, config)
             by_stratum = est.stage.pattern_counts(store, doc["run_id"])[1]

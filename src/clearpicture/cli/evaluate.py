@@ -8,8 +8,8 @@ from __future__ import annotations
 import click
 
 from ..evaluate import evaluate
-from ..store import open_store
 from ._common import db_option, emit_json, json_option
+from ._existing import open_existing
 
 
 @click.command("evaluate")
@@ -19,7 +19,7 @@ from ._common import db_option, emit_json, json_option
 @json_option
 def evaluate_command(db: str, truth: str, as_json: bool) -> None:
     """Score linkage (and other stages) against the truth of a synthetic scenario."""
-    with open_store(db) as store:
+    with open_existing(db) as store:
         doc = evaluate(store, truth)
     if as_json:
         emit_json(doc)

@@ -13,8 +13,9 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ..store import Store, open_store
+from ..store import Store
 from ._common import db_option, echo_err
+from ._existing import open_existing
 
 __all__ = ["export_entities", "export_group"]
 
@@ -56,7 +57,7 @@ def export_entities_command(db: str, out: str, recipient: str | None, purpose: s
     path = Path(out)
     if not path.parent.exists():
         raise InputError(f"{out}: folder {path.parent} does not exist")
-    with open_store(db) as store:
+    with open_existing(db) as store:
         n = export_entities(store, path, recipient or _DEFAULT_RECIPIENT, purpose)
     echo_err(f"{n} person records -> {out}")
 

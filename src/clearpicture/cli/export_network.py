@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 
 from ..network.export_formats import EXPORT_FORMATS, export_network
-from ..store import open_store
 from ._common import db_option, echo_err, emit_json, json_option
+from ._existing import open_existing
 from .export import export_group
 
 #: Used when a script calls the interface.md form without saying who receives the file.
@@ -36,7 +36,7 @@ def export_network_command(db: str, fmt: str, out: str, group_id: str | None, re
     """Write the offender groups' network (OFFICIAL-SENSITIVE) and log the disclosure."""
     if recipient is None or purpose is None:
         echo_err("note: pass --recipient and --purpose when the file leaves your hands; they are logged")
-    with open_store(db) as store:
+    with open_existing(db) as store:
         done = export_network(store, fmt, Path(out), group_id, recipient=recipient or _DEFAULT_RECIPIENT,
                               purpose=purpose or _DEFAULT_PURPOSE, pseudonymise=pseudonymise)
     if as_json:

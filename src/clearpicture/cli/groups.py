@@ -11,8 +11,8 @@ import click
 
 from .. import network
 from ..security import audit, local_operator
-from ..store import open_store
 from ._common import db_option, echo_err, emit_json, json_option, progress_option, stage_progress
+from ._existing import open_existing
 
 
 @click.command("groups")
@@ -26,7 +26,7 @@ from ._common import db_option, echo_err, emit_json, json_option, progress_optio
 def groups_command(db: str, engine: str, group_id: str | None, no_run: bool, as_json: bool,
                    show_progress: bool | None) -> None:
     """Find offender groups from the evidence and explain each membership."""
-    with open_store(db) as store:
+    with open_existing(db) as store:
         if not no_run:
             with stage_progress(show_progress, "groups", store):
                 result = network.run(store, engine=engine)

@@ -17,8 +17,8 @@ import click
 from .. import investigations
 from ..errors import InputError
 from ..security import audit, local_operator
-from ..store import open_store
 from ._common import db_option, echo_err, emit_json, json_option, progress_option, stage_progress
+from ._existing import open_existing
 
 
 @click.command("investigations")
@@ -36,7 +36,7 @@ def investigations_command(db: str, checklist: str | None, audience: str, no_run
     if checklist and no_run:
         raise InputError("--checklist applies the checklist in a run; drop --no-run")
     checks = investigations.load_checklist(checklist) if checklist else None
-    with open_store(db) as store:
+    with open_existing(db) as store:
         if not no_run:
             with stage_progress(show_progress, "investigations", store):
                 result = investigations.run(store, {"checklist": checklist} if checklist else None,
@@ -105,7 +105,7 @@ def _fmt(value: float | int | None, applies: bool = True) -> str:
 def decide_command(db: str, case: str, check_id: str, decision: str, reason: str) -> None:
     """Accept or dismiss one case review item, with a reason."""
     source, event_id = _split_case(case)
-    with open_store(db) as store:
+    with open_existing(db) as store:
         investigations.decide_review(store, (source, event_id), check_id,
                                      "accept" if decision == "accept" else "dismiss", reason, local_operator())
     echo_err(f"{decision}: {source}/{event_id} {check_id}")
@@ -118,7 +118,7 @@ def decide_command(db: str, case: str, check_id: str, decision: str, reason: str
 def case_command(db: str, case: str, as_json: bool) -> None:
     """Show one crime's timeline from report to outcome, with the record behind each step."""
     source, event_id = _split_case(case)
-    with open_store(db) as store:
+    with open_existing(db) as store:
         timeline = investigations.case_timeline(store, source, event_id)
         audit.record(store, local_operator(), "consultation",
                      {"command": "investigations-case", "case": [source, event_id]},

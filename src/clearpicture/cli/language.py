@@ -17,8 +17,8 @@ from ..errors import InputError
 from ..language import load_rules
 from ..language.matcher import Matcher, default_matcher
 from ..language.notes_io import read_notes
-from ..store import open_store
 from ._common import echo_err, emit_json, progress_option, stage_progress
+from ._existing import open_existing
 
 
 @click.command("language")
@@ -49,7 +49,7 @@ def language(file: str | None, db: str | None, rules: str | None, as_json: bool,
 def _review_store(db: str, rules: str | None, as_json: bool, show_progress: bool | None = None) -> None:
     from ..language.stage import run
 
-    with open_store(db) as store, stage_progress(show_progress, "language", store):
+    with open_existing(db) as store, stage_progress(show_progress, "language", store):
         result = run(store, {"rules": rules} if rules else None)
     counts = result.counts
     if as_json:

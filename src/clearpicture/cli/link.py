@@ -10,8 +10,8 @@ from __future__ import annotations
 import click
 
 from .. import linkage
-from ..store import open_store
 from ._common import db_option, echo_err, emit_json, json_option, progress_option, stage_progress
+from ._existing import open_existing
 
 
 @click.command("link")
@@ -38,7 +38,7 @@ def link_command(db: str, engine: str, threshold: float | None, seed: int | None
         config["threshold_weight"] = threshold
     if seed is not None:
         config["seed"] = seed
-    with open_store(db) as store, stage_progress(show_progress, "link", store):
+    with open_existing(db) as store, stage_progress(show_progress, "link", store):
         result = linkage.run(store, config or None, engine=engine)
     c = result.counts
     if as_json:
@@ -60,7 +60,7 @@ def _link_new(db: str, engine: str, threshold: float | None, seed: int | None, n
                                "--engine spark, --threshold and --seed belong to a full run")
     from ..linkage.incremental import link_new
 
-    with open_store(db) as store, stage_progress(show_progress, "link --new", store):
+    with open_existing(db) as store, stage_progress(show_progress, "link --new", store):
         result = link_new(store, source=source)
     c = result.counts
     if as_json:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from ..report import AUDIENCES, build_profile
-from ..store import open_store
 from ._common import db_option
+from ._existing import open_existing
 
 
 @click.command("profile")
@@ -17,7 +17,7 @@ from ._common import db_option
 @click.option("--no-pdf", is_flag=True, help="Write the HTML only.")
 def profile_command(db: str, out_dir: str, audience: str, no_pdf: bool) -> None:
     """Write the problem profile (National Intelligence Model shape) for DB into OUT."""
-    with open_store(db) as store:
+    with open_existing(db) as store:
         prof = build_profile(store, out_dir, audience, pdf=not no_pdf)
     click.echo(str(prof.html))
     if prof.pdf:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import click
 
 from .. import quality
-from ..store import open_store
 from ._common import db_option, echo_err, emit_json, json_option, progress_option, stage_progress
+from ._existing import open_existing
 
 
 def _pct(v: float | None) -> str:
@@ -29,7 +29,7 @@ def quality_command(db: str, thresholds: str | None, all_fields: bool, as_json: 
                     show_progress: bool | None) -> None:
     """Measure completeness, validity, consistency, timeliness and duplicates, and the safeguarding
     measures (CSE flagging, ethnicity recording, crimes with a location, graded intelligence)."""
-    with open_store(db) as store, stage_progress(show_progress, "quality", store):
+    with open_existing(db) as store, stage_progress(show_progress, "quality", store):
         result = quality.run(store, {"thresholds": thresholds} if thresholds else None)
         doc = quality.scorecard(store)
     if as_json:

@@ -1,0 +1,53 @@
+"""Every command that reads a workspace refuses a path that is not one, in one line, creating nothing.
+
+A scheduler that mistypes ``--db`` must get a non-zero exit, not an empty new workspace and a
+report of zeros with exit 0 (interface.md: every failure exits non-zero with a one-line reason).
+Only ``ingest`` (and ``users add`` / ``serve``) may create a workspace.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from clearpicture.cli import main
+
+
+def _commands(tmp: Path) -> list[list[str]]:
+    truth = tmp / "truth"
+    truth.mkdir(exist_ok=True)
+    return [
+        ["quality"],
+        ["definitions"],
+        ["link"],
+        ["groups"],
+        ["language"],
+        ["estimate"],
+        ["investigations"],
+        ["investigations-case", "--case", "S/E1"],
+        ["investigations-decide", "--case", "S/E1", "--check", "c", "--decision", "accept", "--reason", "r"],
+        ["evaluate", "--truth", str(truth)],
+        ["export", "entities", "--out", str(tmp / "e.csv")],
+        ["export", "network", "--format", "graphml", "--out", str(tmp / "n.graphml")],
+        ["profile", "--out", str(tmp / "profile"), "--no-pdf"],
+    ]
+
+
+def _one_line_failure(result: object, stderr: str) -> None:
+    lines = [line for line in stderr.splitlines() if line.strip() and not line.startswith("note:")]
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("index", range(13))
+def test_a_missing_workspace_is_refused_and_not_created(tmp_path: Path, index: int) -> None:
+    args = _commands(tmp_path)[index]
+    db = tmp_path / "mistyped.duckdb"
+    result = CliRunner().invoke(main, [*args, "--db", str(db)])
+    assert result.exit_code != 0, f"{args[0]} accepted a workspace that does not exist: {result.output}"
+    _one_line_failure(result, result.stderr)
+    assert "no such workspace" in result.stderr
+    assert not db.exists(), f"{args[0]} created an empty workspace at a mistyped path"
+    assert result.stdout == ""
