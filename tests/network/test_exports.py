@@ -122,3 +122,34 @@ def test_unknown_format_or_group_is_a_clear_error(grouped: Store, tmp_path: Path
         _export(grouped, "pajek", tmp_path / "x")
     with pytest.raises(InputError, match="no group"):
         _export(grouped, "graphml", tmp_path / "x.graphml", "G12345")
+
+
+def test_presence_edges_count_every_group_event_at_the_place(small_world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A member at one place for four group events is four pieces of evidence, first to last seen."""
+    with small_world.open() as store:
+        graph = export_graph(store)
+        expected = {(r[0], r[1]): r[2:] for r in store.sql(
+            """SELECT p.entity_id, el.entity_id, count(DISTINCT (ge.source, ge.event_id)), min(ge.occurred_at),
+                      max(ge.occurred_at)
+            FROM group_events ge
+            JOIN entity_locations el ON el.source = ge.source AND el.location_id = ge.location_id
+            JOIN edge_person_events p ON p.source = ge.source AND p.event_id = ge.event_id
+            WHERE p.entity_id IN (SELECT entity_id FROM group_members) GROUP BY 1, 2""")}
+    present = {(u, v) if graph.nodes[u]["type"] == "person" else (v, u): a
+               for u, v, a in graph.edges(data=True) if a["type"] == "present_at"}
+    assert present and set(present) == set(expected)
+    assert any(n > 1 for n, _, _ in expected.values()), "the small world has repeat visits: the case at issue"
+    for key, (n, first, last) in expected.items():
+        a = present[key]
+        assert a["evidence_count"] == n, (key, a)
+        assert a["first_at"] == first.isoformat() and a.get("last_at") == last.isoformat(), (key, a)
+
+
+def test_a_place_used_by_two_groups_keeps_both_groups() -> None:
+    from clearpicture.network.export_graph import _add_place_or_object
+
+    graph = nx.Graph()
+    _add_place_or_object(graph, "L1", "location", "G2")
+    _add_place_or_object(graph, "L1", "location", "G1")
+    _add_place_or_object(graph, "L1", "location", "G2")
+    assert graph.nodes["L1"]["group_id"] == "G1,G2" and graph.nodes["L1"]["type"] == "location"

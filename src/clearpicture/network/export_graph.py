@@ -38,6 +38,15 @@ def _clean(attrs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _add_place_or_object(graph: nx.Graph, node: str, kind: str, group_ids: str) -> None:
+    """Add a place or object node, or add its groups to the node already there (never overwrite them)."""
+    if node in graph:
+        held = graph.nodes[node]["group_id"].split(",")
+        graph.nodes[node]["group_id"] = ",".join(sorted({*held, *group_ids.split(",")}))
+        return
+    graph.add_node(node, **_clean({"type": kind, "label": node, "group_id": group_ids, "marking": MARKING}))
+
+
 def export_graph(store: Store, group_id: str | None = None, pseudonymise: bool = False) -> nx.Graph:
     """The groups (or one group) as an undirected graph with typed nodes and evidence edges."""
     ids = group_ids(store)
@@ -95,22 +104,25 @@ def export_graph(store: Store, group_id: str | None = None, pseudonymise: bool =
         if o["person"] not in offenders:
             continue
         node = name(o["entity_id"])
-        graph.add_node(node, **_clean({"type": o["kind"], "label": node, "group_id": o["group_id"],
-                                       "marking": MARKING}))
+        _add_place_or_object(graph, node, o["kind"], o["group_id"])
         graph.add_edge(person_of[o["person"]], node, type="uses", kinds="object_link", strength=1.0,
                        evidence_count=1, marking=MARKING)
+    # One edge per member and place, counting every group event there (an edge per event would
+    # overwrite the one before: a member seen at a place four times showed one event, dated the last).
     for loc in store.dicts(
-        """SELECT DISTINCT ge.group_id, el.entity_id AS location, p.entity_id AS person, ge.occurred_at
+        """SELECT el.entity_id AS location, p.entity_id AS person,
+            string_agg(DISTINCT ge.group_id, ',' ORDER BY ge.group_id) AS group_id,
+            count(DISTINCT (ge.source, ge.event_id)) AS events, min(ge.occurred_at) AS first_at,
+            max(ge.occurred_at) AS last_at
         FROM group_events ge
         JOIN entity_locations el ON el.source = ge.source AND el.location_id = ge.location_id
         JOIN edge_person_events p ON p.source = ge.source AND p.event_id = ge.event_id
-        WHERE ge.group_id IN (SELECT unnest(?))""", [ids]):
+        WHERE ge.group_id IN (SELECT unnest(?)) GROUP BY 1, 2 ORDER BY 1, 2""", [ids]):
         if loc["person"] not in person_of:
             continue
         node = name(loc["location"])
-        graph.add_node(node, **_clean({"type": "location", "label": node, "group_id": loc["group_id"],
-                                       "marking": MARKING}))
+        _add_place_or_object(graph, node, "location", loc["group_id"])
         graph.add_edge(person_of[loc["person"]], node, **_clean({
-            "type": "present_at", "kinds": "event_location", "strength": 1.0, "evidence_count": 1,
-            "first_at": loc["occurred_at"], "marking": MARKING}))
+            "type": "present_at", "kinds": "event_location", "strength": 1.0, "evidence_count": loc["events"],
+            "first_at": loc["first_at"], "last_at": loc["last_at"], "marking": MARKING}))
     return graph
