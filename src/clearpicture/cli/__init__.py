@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..errors import ClearPictureError
+from ..errors import ClearPictureError, InputError
 
 #: command name -> the modules under ``clearpicture.cli`` to import for it (the first defines it;
 #: ``export_network`` adds ``export network`` to the ``export`` group).
@@ -58,6 +58,30 @@ class _Group(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return load_command(cmd_name)
 
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """Click's main, except that its own errors (usage, bad option values) are one line too.
+
+        Click prints a usage error as four lines (usage, hint, blank line, error); a scheduler
+        reading stderr gets one: ``clearpicture: error: <reason> (see 'clearpicture CMD --help')``,
+        exit 2 as click has it.
+        """
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name or "clearpicture", complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()  # `clearpicture` alone: the list of commands, as click has it
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path if exc.ctx is not None else 'clearpicture'} --help')"
+            _fail(f"{_one_line(Exception(exc.format_message()))}{hint}", exc.exit_code)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except click.exceptions.Abort:
+            _fail("aborted", 1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -67,6 +91,13 @@ class _Group(click.Group):
             raise
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except OSError as exc:
+            # A path the system refuses (no such folder, read-only, disk full) is the user's to fix,
+            # not a bug: the file and the system's reason, with InputError's exit code.
+            if os.environ.get("CLEARPICTURE_DEBUG"):
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"{where}{exc.strerror or _one_line(exc)}", InputError.exit_code)
         except Exception as exc:  # noqa: BLE001 - the last line of defence for users
             if os.environ.get("CLEARPICTURE_DEBUG"):
                 raise
@@ -83,7 +114,7 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("clearpicture", cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="clearpicture")
 def main() -> None:
     """clearpicture: a clear picture of group-based child sexual exploitation."""
