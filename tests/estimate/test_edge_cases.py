@@ -1,0 +1,54 @@
+"""Edge cases of ``estimate --counts`` found in the contract audit: large counts, and what the
+output must say when a table can only support a weak answer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from clearpicture.estimate import EstimateOptions, estimate_counts, fit_model, load_counts, parse_model
+
+DATA = Path(__file__).parent / "data"
+
+#: A dense three-list table (every pattern seen), so every model's MLE exists at any scale.
+_DENSE = {"100": 50, "010": 40, "001": 30, "110": 10, "101": 9, "011": 8, "111": 1}
+
+
+def _scaled(factor: int) -> list[dict[str, int]]:
+    return [{"pattern": p, "count": c * factor} for p, c in _DENSE.items()]
+
+
+@pytest.mark.parametrize("factor", [10**6, 10**9, 10**12])
+def test_the_fit_scales_with_the_counts(factor: int) -> None:
+    """The Poisson MLE is equivariant: multiplying every count by c multiplies the unseen number by c.
+
+    statsmodels' IRLS stops on an absolute change in deviance (1e-8) by default, which a deviance in
+    the millions never reaches: from about 10^8 cases every model came back "did not converge" and the
+    command said "the table is too sparse for any log-linear model".
+    """
+    base = load_counts(["A", "B", "C"], _scaled(1))
+    big = load_counts(["A", "B", "C"], _scaled(factor))
+    for spec in ("", "B:C", "A:B,A:C,B:C"):
+        terms = parse_model(spec, base.lists)
+        assert terms is not None
+        small_fit, big_fit = fit_model(base, terms), fit_model(big, terms)
+        assert big_fit.admissible, f"{spec!r} at x{factor}: {big_fit.reason}"
+        assert big_fit.dark / factor == pytest.approx(small_fit.dark, rel=1e-6)
+
+
+def test_large_counts_give_an_estimate_and_a_fitted_bootstrap() -> None:
+    est = estimate_counts(["A", "B", "C"], _scaled(10**9), options=EstimateOptions(bootstrap=50))
+    assert est.estimate > est.observed
+    boot = est.intervals["parametric"]
+    assert boot.failed == 0, f"{boot.failed} of {boot.replicates} bootstrap replicates failed"
+    assert not any("could not be fitted" in w for w in est.warnings)
+
+
+def test_uk_published_figure_is_unchanged_by_the_convergence_rule() -> None:
+    doc = json.loads((DATA / "uk_2013_five_lists.json").read_text())
+    table = load_counts(doc["lists"], doc["rows"])
+    fit = fit_model(table, parse_model(doc["published"]["interactions"], table.lists) or ())
+    assert fit.estimate == pytest.approx(11313.0, abs=0.5)
+    assert fit.aic == pytest.approx(127.5986, abs=1e-3)
