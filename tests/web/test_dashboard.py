@@ -339,3 +339,24 @@ def test_group_views_can_be_found_by_any_member_record(dash_app: FastAPI) -> Non
         text = json.dumps([r["what"] for r in found])
     assert {r["what"]["view"] for r in found} >= {"group", "group_network"}
     assert str(member[1]) not in text
+
+
+def test_refused_review_decision_is_logged(dash_app: FastAPI) -> None:
+    """A decision outside the user's role or scope is a refused attempt to combine people's records:
+    it is logged (section 62) and changes nothing."""
+    with dash_app.state.db.reading() as store:
+        p = store.dicts("SELECT * FROM entity_review ORDER BY match_weight DESC LIMIT 1")
+        decisions = store.count("entity_decisions") if store.has_table("entity_decisions") else 0
+    if not p:
+        pytest.skip("review queue empty in this world")
+    form = {"sl": p[0]["source_l"], "pl": p[0]["person_id_l"], "sr": p[0]["source_r"], "pr": p[0]["person_id_r"],
+            "decision": "reject", "reason": "looks different"}
+    c, token = client_as(dash_app, "nat")
+    before = len(audit(dash_app, "combination"))
+    r = c.post("/dashboard/review/decide", data={**form, "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 403
+    rows = audit(dash_app, "combination")[before:]
+    assert len(rows) == 1 and rows[0]["actor"] == "nat" and not rows[0]["allowed"]
+    assert p[0]["person_id_l"] not in rows[0]["what"] and "person_refs" in rows[0]["what"]
+    with dash_app.state.db.reading() as store:
+        assert (store.count("entity_decisions") if store.has_table("entity_decisions") else 0) == decisions

@@ -6,7 +6,7 @@ logged as a ``consultation`` with a stated purpose (refusals too); the records o
 the page's model is kept per data version, its views never are). Its tables download as CSV, a
 disclosure naming the records they come from. Review decisions need ``review_merge`` on both
 records' sources, the CSRF token and a reason, and go to ``linkage.record_decision`` (which logs the
-``combination``). It must not change linkage results directly: decisions apply on the next run.
+``combination``; a refused decision is logged here). It must not change linkage results directly: decisions apply on the next run.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ..security import Resource, allowed, audit
 from ..security.sessions import Session
 from ..store import Store
 from .api import cached_person_record, consult_people
-from .dashboard_common import csv_download, need, page_model
+from .dashboard_common import csv_download, page_model
 from .db import Database
 from .deps import get_db, require_csrf, require_session, stated_purpose
 from .templating import macro, render
@@ -94,8 +94,12 @@ def decide(request: Request, session: Annotated[Session, Depends(require_csrf)],
            decision: Annotated[str, Form(pattern="^(confirm|reject)$")],
            reason: Annotated[str, Form(max_length=1000)] = "",
            purpose: Annotated[str, Form(max_length=500)] = "") -> Response:
-    for s, p in ((sl, pl), (sr, pr)):
-        need(session.actor, "review_merge", "person", s, p)
+    if not all(allowed(session.actor, "review_merge", Resource("person", s, p)) for s, p in ((sl, pl), (sr, pr))):
+        # A refused attempt to combine (or keep apart) people's records is logged like a decision.
+        db.audit(audit.Entry(session.actor, "combination", {"persons": [(sl, pl), (sr, pr)], "decision": decision,
+                                                            "refused": "role or source scope"},
+                             justification=" ".join(reason.split()) or None, allowed=False))
+        raise HTTPException(status_code=403, detail="not allowed for your role or source scope")
     if not reason.strip():
         raise HTTPException(status_code=400, detail="a decision needs a reason")
     with db.writing() as store:
