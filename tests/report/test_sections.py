@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +128,15 @@ def test_estimate_says_what_it_stands_on(store: Store) -> None:
     listed = shared.split("Victims on each list:")[1].split(".")[0]
     for n in re.findall(r"\d[\d,]*", listed):
         assert int(n.replace(",", "")) >= 10 and int(n.replace(",", "")) % 5 == 0
+
+
+def test_trends_count_a_gbcse_flag_as_flagged_as_the_definitions_do(small_world: World, tmp_path: Path) -> None:
+    """A record flagged GBCSE alone is flagged for the scale table's 'unflagged'; the trend must agree."""
+    with small_world.copy(tmp_path) as s:
+        s.execute(f"""UPDATE raw_events SET flags = 'GBCSE' WHERE (source, event_id) IN (
+            SELECT source, event_id FROM definition_cases WHERE definition_id = '{queries.CSE_DEFINITION}'
+            AND meets AND flagged LIMIT 3)""")
+        flagged = s.sql(f"""SELECT count(*) FROM definition_cases WHERE definition_id = '{queries.CSE_DEFINITION}'
+                            AND meets AND flagged AND occurred_at IS NOT NULL""")[0][0]
+        rows = queries.cases_by_quarter(s)
+    assert sum(r["flagged"] for r in rows) == flagged

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import standard
-from ..definitions.criteria_sql import CHILD_SUBJECT_KINDS, SUSPECT_SUBJECT_KINDS
+from ..definitions.criteria_sql import CHILD_SUBJECT_KINDS, CSE_FLAGS, SUSPECT_SUBJECT_KINDS
 from ..store import Store
 
 __all__ = [
@@ -32,6 +32,11 @@ CHILD_AGE = 18
 
 def _kinds(kinds: tuple[str, ...]) -> str:
     return ", ".join(f"'{k}'" for k in kinds)
+
+
+def _flagged(alias: str) -> str:
+    """SQL: the record carries a CSE flag (CSE or GBCSE), as the definitions stage reads flags."""
+    return f"list_has_any(string_split(coalesce({alias}.flags, ''), '|'), [{_kinds(CSE_FLAGS)}])"
 
 
 #: Which links put a person on each side of a case: the definitions stage's own rule, so the
@@ -61,7 +66,7 @@ def scope_sql(store: Store) -> str:
         )
     return (
         "SELECT source, event_id FROM raw_events WHERE kind = 'crime' AND "
-        f"(offence_code IN ({_child_sexual_codes()}) OR list_contains(string_split(coalesce(flags, ''), '|'), 'CSE'))"
+        f"(offence_code IN ({_child_sexual_codes()}) OR {_flagged('raw_events')})"
     )
 
 
@@ -147,12 +152,12 @@ def sources(store: Store) -> list[dict[str, Any]]:
 
 
 def cases_by_quarter(store: Store) -> list[dict[str, Any]]:
-    """In-scope cases per quarter of occurrence, split by whether the record carries a CSE flag."""
+    """In-scope cases per quarter of occurrence, split by whether the record carries a CSE (or GBCSE) flag."""
     return store.dicts(f"""
         SELECT strftime(date_trunc('quarter', e.started_at), '%Y') || '-Q' ||
                CAST(quarter(e.started_at) AS VARCHAR) AS quarter,
-               count(*) FILTER (WHERE list_contains(string_split(coalesce(e.flags, ''), '|'), 'CSE')) AS flagged,
-               count(*) FILTER (WHERE NOT list_contains(string_split(coalesce(e.flags, ''), '|'), 'CSE')) AS not_flagged
+               count(*) FILTER (WHERE {_flagged('e')}) AS flagged,
+               count(*) FILTER (WHERE NOT {_flagged('e')}) AS not_flagged
         FROM ({scope_sql(store)}) s JOIN raw_events e USING (source, event_id)
         WHERE e.started_at IS NOT NULL GROUP BY 1 ORDER BY 1""")
 
