@@ -52,3 +52,44 @@ def test_uk_published_figure_is_unchanged_by_the_convergence_rule() -> None:
     fit = fit_model(table, parse_model(doc["published"]["interactions"], table.lists) or ())
     assert fit.estimate == pytest.approx(11313.0, abs=0.5)
     assert fit.aic == pytest.approx(127.5986, abs=1e-3)
+
+
+def test_a_count_too_large_to_hold_exactly_is_refused_as_such() -> None:
+    """A whole number beyond 2^53 cannot be held exactly; it was refused as 'not a whole number'."""
+    from clearpicture.errors import InputError
+
+    with pytest.raises(InputError, match="too large") as info:
+        load_counts(["A", "B"], [{"pattern": "10", "count": 123456789012345678901234567890},
+                                 {"pattern": "11", "count": 1}])
+    assert "whole number" not in str(info.value)
+
+
+def test_lists_that_never_overlap_are_refused_with_the_reason() -> None:
+    """Every case on one list only: no model can say anything; the message says why, not 'too sparse'."""
+    from clearpicture.errors import InputError
+
+    with pytest.raises(InputError, match="no case is on more than one list"):
+        estimate_counts(["A", "B", "C"], [{"pattern": "100", "count": 50}, {"pattern": "010", "count": 40},
+                                          {"pattern": "001", "count": 7}])
+
+
+def test_two_lists_warn_that_independence_is_assumed_not_tested() -> None:
+    est = estimate_counts(["A", "B"], [{"pattern": "10", "count": 50}, {"pattern": "01", "count": 40},
+                                       {"pattern": "11", "count": 10}], options=EstimateOptions(bootstrap=20))
+    assert est.estimate == pytest.approx(300.0)  # Lincoln-Petersen: 60 x 50 / 10
+    assert any("independen" in w and "cannot be" in w for w in est.warnings), est.warnings
+
+
+def test_a_list_with_no_cases_is_named_in_a_warning() -> None:
+    est = estimate_counts(["A", "B", "C"], [{"pattern": "100", "count": 50}, {"pattern": "010", "count": 40},
+                                            {"pattern": "110", "count": 10}], options=EstimateOptions(bootstrap=20))
+    assert est.estimate == pytest.approx(300.0)  # C adds nothing: the two-list answer
+    assert any("C" in w and "no case" in w and "list" in w for w in est.warnings if "pair" not in w), est.warnings
+
+
+def test_partners_are_not_told_which_list_is_empty() -> None:
+    """A list total of 0 is a small count: the partner audience gets the warning without the name."""
+    from clearpicture.estimate.share import partner_warnings
+
+    out = partner_warnings(["list(s) health hold no case: they add nothing to the estimate"])
+    assert out and "health" not in out[0] and "few or no cases" in out[0]

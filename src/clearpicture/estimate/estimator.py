@@ -148,8 +148,19 @@ def sparsity_warnings(table: CountTable, sel: Selection, intervals: dict[str, In
     if n < 50:
         out.append(f"only {n} cases were observed: any estimate of the unseen number is very uncertain")
     lists = table.lists
+    empty = [lists[i] for i in range(len(lists)) if table.overlap((i,)) == 0]
+    if empty:
+        out.append(f"list(s) {', '.join(empty)} hold no case: they add nothing to the estimate")
+    admissible = [f for f in sel.candidates if f.admissible]
+    if len(lists) - len(empty) == 2:
+        out.append("with two lists the estimate assumes the lists are independent (being on one makes being on "
+                   "the other neither more nor less likely); that cannot be tested or modelled, and if it is wrong "
+                   "the estimate is biased (a third list would let the data show it)")
+    elif sel.method != "fixed" and all(not f.terms for f in admissible):
+        out.append("only the model with independent lists could be fitted: dependence between the lists cannot be "
+                   "tested with these data, and if it exists the estimate is biased")
     apart = [f"{lists[i]}/{lists[j]}" for i in range(len(lists)) for j in range(i + 1, len(lists))
-             if table.overlap((i, j)) == 0]
+             if table.overlap((i, j)) == 0 and lists[i] not in empty and lists[j] not in empty]
     if apart:
         out.append(f"{len(apart)} pair(s) of lists share no case ({', '.join(apart[:6])}"
                    f"{', ...' if len(apart) > 6 else ''}): interactions between them cannot be estimated")
@@ -183,6 +194,9 @@ def estimate_table(table: CountTable, terms: tuple[Term, ...] | None = None,
     options.check()
     if len([c for c in range(table.n_lists) if table.overlap((c,)) > 0]) < 2:
         raise InputError("fewer than 2 lists have any case: nothing can be estimated")
+    if not table.counts[table.patterns.sum(axis=1) >= 2].any():
+        raise InputError("no case is on more than one list: without any overlap between the lists there is "
+                         "nothing to estimate the unseen number from (were the records linked?)")
     sel = select_model(table, options.method, terms=terms, maxorder=options.maxorder, pthresh=options.pthresh)
     fit = sel.chosen
     headline = options.interval or ("profile" if sel.method == "fixed" else "averaged")

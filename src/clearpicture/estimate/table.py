@@ -24,10 +24,13 @@ import numpy.typing as npt
 
 from ..errors import InputError
 
-__all__ = ["MAX_LISTS", "CountTable", "Term", "format_model", "load_counts", "parse_model", "hierarchical_closure"]
+__all__ = ["MAX_COUNT", "MAX_LISTS", "CountTable", "Term", "format_model", "load_counts", "parse_model", "hierarchical_closure"]
 
 #: The estimator handles 2 to 8 lists (255 cells); more lists leave almost every cell empty.
 MAX_LISTS = 8
+
+#: Counts are held as floating point; beyond 2^53 a whole number is no longer held exactly.
+MAX_COUNT = 2**53
 
 #: An interaction term: sorted indices of the lists it joins (two or more).
 Term = tuple[int, ...]
@@ -104,8 +107,8 @@ def load_counts(lists: Any, rows: Any, *, where: str = "counts") -> CountTable:
 
     Raises InputError (one line, naming ``where`` and the row) for: fewer than 2 or more than
     :data:`MAX_LISTS` lists, duplicate or empty list names, a pattern whose length differs from the
-    number of lists or that is not 0/1, the all-zero pattern, a negative or non-integer count, a
-    pattern given twice, or a table with no cases.
+    number of lists or that is not 0/1, the all-zero pattern, a negative or non-integer count or one
+    above :data:`MAX_COUNT`, a pattern given twice, or a table with no cases.
     """
     if not isinstance(lists, list) or not all(isinstance(x, str) for x in lists):
         raise InputError(f"{where}: 'lists' must be a list of list names")
@@ -141,6 +144,8 @@ def load_counts(lists: Any, rows: Any, *, where: str = "counts") -> CountTable:
             raise InputError(f"{where}: rows[{i}]: count {count!r} is not a number")
         if count < 0:
             raise InputError(f"{where}: rows[{i}]: count {count} is negative")
+        if count > MAX_COUNT:
+            raise InputError(f"{where}: rows[{i}]: count {count} is too large (at most {MAX_COUNT:,})")
         if float(count) != int(count):
             raise InputError(f"{where}: rows[{i}]: count {count} is not a whole number")
         if pattern in seen:
