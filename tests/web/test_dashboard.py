@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi import FastAPI
@@ -360,3 +361,19 @@ def test_refused_review_decision_is_logged(dash_app: FastAPI) -> None:
     assert p[0]["person_id_l"] not in rows[0]["what"] and "person_refs" in rows[0]["what"]
     with dash_app.state.db.reading() as store:
         assert (store.count("entity_decisions") if store.has_table("entity_decisions") else 0) == decisions
+
+
+def test_review_decision_redirect_keeps_the_purpose_as_one_parameter(dash_app: FastAPI) -> None:
+    with dash_app.state.db.reading() as store:
+        queue = store.dicts("SELECT * FROM entity_review ORDER BY match_weight LIMIT 1")
+    if not queue:
+        pytest.skip("review queue empty in this world")
+    p = queue[0]
+    c, token = client_as(dash_app, "adm")
+    purpose = "weekly review & done=confirm"
+    r = c.post("/dashboard/review/decide", data={"sl": p["source_l"], "pl": p["person_id_l"], "sr": p["source_r"],
+                                                 "pr": p["person_id_r"], "decision": "reject", "reason": "twins",
+                                                 "purpose": purpose, "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    query = parse_qs(urlsplit(r.headers["location"]).query)
+    assert query == {"done": ["reject"], "purpose": [purpose]}

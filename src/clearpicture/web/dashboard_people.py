@@ -12,6 +12,7 @@ records' sources, the CSRF token and a reason, and go to ``linkage.record_decisi
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -107,8 +108,8 @@ def decide(request: Request, session: Annotated[Session, Depends(require_csrf)],
             record_decision(store, (sl, pl), (sr, pr), decision, session.actor.username, reason)
         except InputError as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from exc
-    return RedirectResponse(f"/dashboard/review?done={decision}&purpose={purpose or 'linkage review'}",
-                            status_code=303)
+    query = urlencode({"done": decision, "purpose": purpose or "linkage review"})
+    return RedirectResponse(f"/dashboard/review?{query}", status_code=303)
 
 
 _EVIDENCE_CSV = ["kind", "entity_a", "entity_b", "source_a", "record_a", "source_b", "record_b", "via_type", "via_id",
