@@ -226,3 +226,19 @@ def test_a_json_array_file_is_one_clear_error_not_an_internal_error(tmp_path: Pa
     (line,) = result.stderr.strip().splitlines()
     assert str(f) in line and "JSON Lines" in line and "internal" not in line
     assert json.loads(result.stdout)["tables"] == {}
+
+
+def test_a_control_character_in_a_text_field_loads_as_recorded_and_is_a_field_issue(tmp_path: Path) -> None:
+    """A NUL-padded or escape-laden name loaded as part of the value with nothing said."""
+    f = tmp_path / "persons.csv"
+    rows = [_person("1", forename="Asha\x00"), _person("2", surname="K\x1bhan", aliases="Ash\tAsh\nK"),
+            _person("3", forename="Zo\u0089")]
+    f.write_text(_csv_text(PERSON_COLS, rows), encoding="utf-8")
+    store = Store()
+    counts = ingest.run(store, [f]).counts["tables"]["persons"]
+    assert counts == {"read": 3, "loaded": 3, "quarantined": 0, "unchanged": 0, "invalid_values": 3}
+    assert store.sql("SELECT forename FROM raw_persons WHERE person_id = '1'") == [("Asha\x00",)]  # kept as recorded
+    issues = store.sql("SELECT row_number, column_name, reason FROM field_issues ORDER BY row_number")
+    assert issues == [(2, "forename", "contains a control character (U+0000)"),
+                      (3, "surname", "contains a control character (U+001B)"),
+                      (4, "forename", "contains a control character (U+0089)")]  # tab and line feed are text

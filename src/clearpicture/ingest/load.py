@@ -24,7 +24,7 @@ import duckdb
 from .. import standard
 from ..standard import Field
 
-__all__ = ["TableCounts", "load_table", "typed_sql"]
+__all__ = ["CONTROL_CHARACTERS", "TableCounts", "control_reason_sql", "has_control_sql", "load_table", "typed_sql"]
 
 
 @dataclass
@@ -53,6 +53,28 @@ def _lit(text: str) -> str:
 
 # Dates before this are treated as impossible in these records (nobody in them was born earlier).
 EARLIEST = "1900-01-01"
+
+#: Control characters that have no place in a recorded value (RE2 class): C0 controls but tab,
+#: line feed and carriage return, DEL, and C1 controls (cp1252 text decoded as Latin-1). Legacy
+#: exports pad fields with NUL; a name holding one looks right on screen and matches nothing.
+#: A text field holding one loads as recorded and gets a field_issues row; quality counts it invalid.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\x{80}-\x{9F}]"
+
+
+def has_control_sql(expr: str) -> str:
+    """SQL: text ``expr`` holds a control character (NULL for NULL).
+
+    Written as "not wholly made of other characters": DuckDB runs a full match of the negated
+    class about twice as fast as a search for the class, which matters on long note texts.
+    """
+    return f"NOT regexp_full_match({expr}, '[^{CONTROL_CHARACTERS[1:-1]}]*')"
+
+
+def control_reason_sql(col: str) -> str:
+    """The field_issues reason for a text value holding a control character (NULL when it holds none)."""
+    c = _q(col)
+    return (f"CASE WHEN {has_control_sql(c)} THEN 'contains a control character (U+' || "
+            f"upper(lpad(to_hex(unicode(regexp_extract({c}, {_lit(CONTROL_CHARACTERS)}))), 4, '0')) || ')' END")
 
 
 def typed_sql(f: Field, col: str) -> tuple[str, str]:
@@ -209,20 +231,31 @@ def load_table(
 
     typed: list[str] = []
     issues: list[str] = []
+    rid = _q(schema.id_column) if schema.id_column else "CAST(NULL AS VARCHAR)"
+    text_fields = [f.name for f in schema.fields if not f.validated]
     for f in schema.fields:
         if f.validated:
             expr, reason = typed_sql(f, f.name)
             typed += [f"{expr} AS {_q(f.name)}", f"{_q(f.name)} AS {_q(f.name + '_raw')}"]
-            rid = _q(schema.id_column) if schema.id_column else "CAST(NULL AS VARCHAR)"
             issues.append(
                 f"SELECT {_lit(f.name)} AS column_name, {_q(f.name)} AS value, {reason} AS reason, "
                 f"source, {rid} AS record_id, _row FROM {cand}_load"
             )
         else:
             typed.append(_q(f.name))
+            # Only rows holding a control character somewhere (few) are looked at field by field.
+            issues.append(
+                f"SELECT {_lit(f.name)} AS column_name, {_q(f.name)} AS value, {control_reason_sql(f.name)} AS reason, "
+                f"source, {rid} AS record_id, _row FROM {cand}_ctrl"
+            )
     con.execute(
         f"""CREATE TEMP TABLE {cand}_load AS SELECT c.* FROM {cand} c JOIN {cand}_state s USING (_row)
             WHERE s.state <> 'same'"""
+    )
+    everything = "concat_ws('', " + ", ".join(_q(n) for n in text_fields) + ")"
+    con.execute(
+        f"""CREATE TEMP TABLE {cand}_ctrl AS SELECT * FROM {cand}_load
+            WHERE {has_control_sql(everything)}"""
     )
     con.execute(
         f"""INSERT INTO {target} ({col_list}) SELECT {', '.join(typed)}, _hash, {_lit(run_id)}, {_lit(display)}, _row
@@ -241,7 +274,7 @@ def load_table(
                 [run_id, table_name, display],
             ).fetchall()[0][0]
         )
-    for suffix in ("", "_q", "_rank", "_state", "_load"):
+    for suffix in ("", "_q", "_rank", "_state", "_load", "_ctrl"):
         con.execute(f"DROP TABLE IF EXISTS {cand}{suffix}")
     return counts
 
