@@ -3,7 +3,7 @@
 Each function returns a SELECT and never touches a connection. Fields: per source, table and
 field, the rows, how many are filled (the raw value is not empty) and how many of those are valid
 (the typed value survived ingest's checks, plus plausibility: ages 0-110, dates not after they
-were recorded, ends not before starts). Measures: one row per (id, source, quarter) with numerator
+were recorded, ends not before starts; a text value holding no control character). Measures: one row per (id, source, quarter) with numerator
 and denominator, so a rate always shows what it is a rate of; quarter ``all`` is the whole period.
 Ethnicity and nationality appear only as "recorded or not" rates: they are never a feature.
 """
@@ -11,6 +11,7 @@ Ethnicity and nationality appear only as "recorded or not" rates: they are never
 from __future__ import annotations
 
 from .. import standard
+from ..ingest.load import has_control_sql
 
 __all__ = ["ENTITY_MEASURE_IDS", "MEASURE_IDS", "entity_measures_sql", "field_checks_sql", "measures_sql", "timeliness_sql"]
 
@@ -30,8 +31,14 @@ GRADING_PATTERN = r"^([1-3][A-E]|[A-E][1-3])[PC]$"
 
 
 def _validity(table: str, name: str, typed: bool) -> str:
-    """SQL condition: a filled value of ``name`` is valid."""
-    cond = f'"{name}" IS NOT NULL' if typed else "TRUE"
+    """SQL condition: a filled value of ``name`` is valid.
+
+    A text field has no typed form to fail, but a value holding a control character (a NUL from a
+    padded legacy field, an escape) is not a name or an address as recorded: invalid, as ingest's
+    ``field_issues`` say.
+    """
+    col = f'"{name}"'
+    cond = f"{col} IS NOT NULL" if typed else f"NOT {has_control_sql(col)}"
     if table == "persons" and name == "date_of_birth":
         cond += (" AND date_of_birth <= CAST(coalesce(recorded_at, current_timestamp) AS DATE)"
                  " AND date_sub('year', date_of_birth, CAST(coalesce(recorded_at, current_timestamp) AS DATE)) <= 110")
