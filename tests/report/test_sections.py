@@ -140,3 +140,31 @@ def test_trends_count_a_gbcse_flag_as_flagged_as_the_definitions_do(small_world:
                             AND meets AND flagged AND occurred_at IS NOT NULL""")[0][0]
         rows = queries.cases_by_quarter(s)
     assert sum(r["flagged"] for r in rows) == flagged
+
+
+def _two_list_estimate() -> Store:
+    """A workspace holding only a stored two-list estimate (police and social care)."""
+    s = Store(":memory:")
+    with s.run("estimate", {"definition": queries.CSE_DEFINITION, "evidence": "substantiated"}) as result:
+        run = result.run_id
+        s.execute("""CREATE TABLE estimate_results (run_id VARCHAR, definition VARCHAR, stratum VARCHAR, lists VARCHAR,
+            observed BIGINT, estimate DOUBLE, unobserved DOUBLE, lower DOUBLE, upper DOUBLE, level DOUBLE,
+            interval_method VARCHAR, model VARCHAR, method VARCHAR, warnings VARCHAR)""")
+        s.execute("""INSERT INTO estimate_results VALUES (?, 'cse-dfe-2017', 'all', '["police", "social_care"]', 60,
+            90.0, 30.0, 75.0, 120.0, 0.95, 'profile', '', 'fixed', '[]')""", [run])
+        s.execute("CREATE TABLE estimate_patterns (run_id VARCHAR, stratum VARCHAR, lists VARCHAR, pattern VARCHAR, "
+                  "count BIGINT)")
+        for pattern, n in (("10", 30), ("01", 20), ("11", 10)):
+            s.execute("INSERT INTO estimate_patterns VALUES (?, 'all', '[]', ?, ?)", [run, pattern, n])
+        s.execute("CREATE TABLE estimate_models (run_id VARCHAR, model VARCHAR, admissible BOOLEAN, aic DOUBLE, "
+                  "bic DOUBLE, estimate DOUBLE, chosen BOOLEAN)")
+        s.execute("INSERT INTO estimate_models VALUES (?, '', TRUE, 10.0, 12.0, 90.0, TRUE)", [run])
+    return s
+
+
+def test_an_estimate_from_two_lists_says_it_assumes_they_are_independent() -> None:
+    """Two lists leave no way to test or model how they overlap: the figure rests on an assumption."""
+    with _two_list_estimate() as s:
+        text = " ".join(estimate_section(Context(s, "operational")).paragraphs)
+    assert "police 40; social_care 30" in text
+    assert "Warning: only two lists" in text and "independent" in text

@@ -118,6 +118,11 @@ def _estimate_basis(ctx: Context, lists: list[str]) -> list[str]:
             out.append(f"Warning: the {names} list{'s hold' if len(few) > 1 else ' holds'} fewer than "
                        f"{ctx.rule.threshold} of the victims: what the model learns about {'them' if len(few) > 1 else 'it'} "
                        "rests on a handful of children, and the interval does not show that uncertainty in full.")
+    if len(lists) == 2:
+        out.append("Warning: only two lists: the estimate has to assume that being known to one agency makes a child "
+                   "neither more nor less likely to be known to the other (the lists are independent). With two lists "
+                   "that cannot be tested; agencies that refer children to each other break it, and the estimate is "
+                   "then too low.")
     if ctx.store.has_table("estimate_models"):
         fitted, tried = ctx.store.sql(f"""SELECT count(*) FILTER (WHERE admissible), count(*) FROM estimate_models
                                          WHERE run_id = {_LATEST_ESTIMATE}""")[0]
