@@ -234,6 +234,10 @@ def test_entity_page_shows_only_records_in_an_analysts_scope(dash_app: FastAPI) 
     assert r.status_code == 200
     assert r.text.count('<section class="record">') == mine and "outside your scope" in r.text
     assert all(f"<h2>{s}/" not in r.text for s in sources[1:])
+    # not even how many records other agencies hold about the person: that is their data too
+    assert "more from sources outside your scope" not in r.text
+    hidden = len(sources) - 1
+    assert f">{mine} linked record" in r.text and f"{hidden} more" not in r.text
 
 
 def test_national_csv_download_is_refused_and_logged(dash_app: FastAPI) -> None:

@@ -125,7 +125,7 @@ def entity(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
     """Every record linked into one resolved person, each opened the audited way, with its evidence.
 
     An analyst whose scope covers some sources sees the records and evidence from those sources only;
-    the page says how many records it leaves out. The groups the person belongs to are named only to
+    the page says it is limited to their scope (whether or not other sources hold records of the person). The groups the person belongs to are named only to
     those who may open group pages (every source in scope): membership is built from all sources.
     """
     actor = session.actor
@@ -152,9 +152,12 @@ def entity(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
         return _entity_csv(db, session, entity_id, visible, evidence, table, (rs, rp), purpose)
     records = consult_people(request, session, db, visible, purpose)
     # Group membership comes from every source's evidence: named only to those who may open groups.
-    groups = m["groups"] if allowed(actor, "read_person", Resource("person")) else []
+    # A scoped analyst is told that the page is limited to their scope, never how many records other
+    # sources hold about the person (that other agencies know the person is their data, too).
+    every_source = allowed(actor, "read_person", Resource("person"))
+    groups = m["groups"] if every_source else []
     return render(request, "dash/entity.html", {"entity_id": entity_id, "records": records, "evidence": evidence,
-                                                "hidden": len(keys) - len(visible), "groups": groups,
+                                                "scoped": not every_source, "groups": groups,
                                                 "page": "groups"}, session=session)
 
 
