@@ -242,3 +242,46 @@ def test_a_control_character_in_a_text_field_loads_as_recorded_and_is_a_field_is
     assert issues == [(2, "forename", "contains a control character (U+0000)"),
                       (3, "surname", "contains a control character (U+001B)"),
                       (4, "forename", "contains a control character (U+0089)")]  # tab and line feed are text
+
+
+def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+    wb.save(path)
+    return path
+
+
+def test_spreadsheet_date_cells_load_as_dates(tmp_path: Path) -> None:
+    """A date cell came through as ``2008-03-04T00:00:00``: every date of birth in a workbook was invalid."""
+    from datetime import datetime
+
+    header = ["source", "person_id", "date_of_birth", "recorded_at"]
+    f = _workbook(tmp_path / "persons.xlsx", {"Sheet1": [
+        header, ["NMP", "1", datetime(2008, 3, 4), datetime(2023, 5, 6, 14, 30)], ["NMP", "2", 39511, None]]})
+    store = Store()
+    counts = ingest.run(store, [f]).counts["tables"]["persons"]
+    assert counts["loaded"] == 2 and counts["invalid_values"] == 1  # a bare serial number stays flagged
+    got = store.sql("SELECT person_id, CAST(date_of_birth AS VARCHAR), CAST(recorded_at AS VARCHAR) "
+                    "FROM raw_persons ORDER BY 1")
+    assert got == [("1", "2008-03-04", "2023-05-06 14:30:00"), ("2", None, None)]
+
+
+def test_a_workbook_with_data_on_several_sheets_is_not_read_from_the_first_alone(tmp_path: Path) -> None:
+    """Sheets 'Q1' and 'Q2': Q2's records were dropped without a word."""
+    header = ["source", "person_id"]
+    f = _workbook(tmp_path / "persons.xlsx", {"Q1": [header, ["NMP", "1"]], "Q2": [header, ["NMP", "2"]],
+                                               "Empty": []})
+    counts = ingest.run(Store(), [f]).counts
+    assert "persons" not in counts["tables"]
+    (error,) = counts["errors"]
+    assert error.startswith(f"{f}: ") and "'Q1'" in error and "'Q2'" in error and "'persons'" in error
+    # A sheet named after the table says which sheet holds the records; a notes sheet may sit beside it.
+    f = _workbook(tmp_path / "persons.xlsx", {"About": [["Exported 2024-05-01"]], "Persons": [header, ["NMP", "1"]]})
+    counts = ingest.run(Store(), [f]).counts
+    assert counts["errors"] == [] and counts["tables"]["persons"]["loaded"] == 1

@@ -18,6 +18,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -244,6 +245,10 @@ def _text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime) and value.time() == time(0) and value.tzinfo is None:
+        # A spreadsheet date cell is a datetime at midnight: as a date it is what was recorded
+        # (as ``1984-05-15T00:00:00`` every date of birth in a workbook failed validation).
+        return value.date().isoformat()
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
     if isinstance(value, dict | list):
@@ -323,6 +328,26 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> 
     return StagedFile(name, header, rejects, writer.count)
 
 
+def _pick_sheet(book: Any, src: SourceFile) -> Any:
+    """The sheet holding the records: the one named after the table, else the only one with data.
+
+    A workbook with a sheet per quarter had every sheet but the first dropped without a word; now
+    several sheets with data and none named after the table is an error naming them.
+    """
+    named = [ws for ws in book.worksheets if src.table and ws.title.strip().lower() == src.table]
+    if named:
+        return named[0]
+    sheet = book.worksheets[0]
+    others = [ws.title for ws in book.worksheets[1:]
+              if any(v is not None for row in ws.iter_rows(values_only=True) for v in row)]
+    if others:
+        names = ", ".join(f"'{t}'" for t in others)
+        hint = f", or name the records' sheet '{src.table}'" if src.table else ""
+        raise InputError(f"{src.display}: the first sheet '{sheet.title}' is read, but {names} hold data too: "
+                         f"put the records on one sheet{hint}")
+    return sheet
+
+
 def _stage_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> StagedFile:
     import openpyxl
 
@@ -330,7 +355,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> S
         book = openpyxl.load_workbook(src.path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise InputError(f"{src.display}: cannot read as XLSX ({_first_line(exc)})") from exc
-    sheet = book.worksheets[0]
+    sheet = _pick_sheet(book, src)
     rows = sheet.iter_rows(values_only=True)
     try:
         first = next(rows)
