@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from .. import estimate  # noqa: F401 - registers the estimate-versus-truth section
 from ..evaluate import evaluate
 from ._common import db_option, emit_json, json_option
 from ._existing import open_existing

@@ -20,7 +20,7 @@ Estimates describe how many children may be unseen; they never score or identify
 
 from __future__ import annotations
 
-from . import lists, share, stage
+from . import evaluation, lists, share, stage  # evaluation: registers the `evaluate` section
 from .estimator import Estimate, EstimateOptions, estimate_counts, estimate_table
 from .intervals import Interval
 from .model import ModelFit, fit_model
@@ -40,6 +40,7 @@ __all__ = [
     "estimate_counts",
     "estimate_store",
     "estimate_table",
+    "evaluation",
     "fit_model",
     "lists",
     "load_counts",
