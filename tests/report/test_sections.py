@@ -168,3 +168,11 @@ def test_an_estimate_from_two_lists_says_it_assumes_they_are_independent() -> No
         text = " ".join(estimate_section(Context(s, "operational")).paragraphs)
     assert "police 40; social_care 30" in text
     assert "Warning: only two lists" in text and "independent" in text
+
+
+def test_the_method_names_only_versions_the_profile_can_produce(inside: dict[str, Section]) -> None:
+    from clearpicture.report import AUDIENCES
+
+    text = " ".join(inside["method"].paragraphs).lower()
+    for audience in ("public", "partner"):
+        assert audience in AUDIENCES or f"{audience} version" not in text, audience

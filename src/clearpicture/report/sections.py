@@ -210,7 +210,8 @@ def method(ctx: Context) -> Section:
         "person are resolved probabilistically (Splink). Every figure traces to a recorded stage run.",
         "Counts describe recorded activity, which depends on what agencies notice and record; rises can reflect "
         "better recording as much as more offending.",
-        "For partner and public versions, statistical disclosure control is applied: counts under "
+        "For the partner version (the one to share outside the need-to-know circle), statistical disclosure "
+        "control is applied: counts under "
         f"{ctx.rule.threshold} are suppressed, further cells are suppressed so hidden counts cannot be worked out "
         f"from totals, and other counts are rounded to the nearest {ctx.rule.rounding}.",
     ])
