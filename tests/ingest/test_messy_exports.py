@@ -285,3 +285,19 @@ def test_a_workbook_with_data_on_several_sheets_is_not_read_from_the_first_alone
     f = _workbook(tmp_path / "persons.xlsx", {"About": [["Exported 2024-05-01"]], "Persons": [header, ["NMP", "1"]]})
     counts = ingest.run(Store(), [f]).counts
     assert counts["errors"] == [] and counts["tables"]["persons"]["loaded"] == 1
+
+
+@pytest.mark.parametrize(("sep", "word"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_separated_by_semicolons_or_tabs_says_so(tmp_path: Path, sep: str, word: str) -> None:
+    """It said "required column 'source' of persons is missing" of a file whose header has source."""
+    f = tmp_path / "persons.csv"
+    f.write_text(sep.join(PERSON_COLS) + "\n" + sep.join(_person("1")) + "\n", encoding="utf-8")
+    (error,) = ingest.run(Store(), [f]).counts["errors"]
+    assert error.startswith(f"{f}: line 1: ") and word in error and "missing" not in error
+
+
+def test_a_missing_required_column_shows_the_columns_the_file_has(tmp_path: Path) -> None:
+    f = tmp_path / "persons.csv"
+    f.write_text("# exported 2024-05-01\nsource,person_id\nNMP,1\n", encoding="utf-8")
+    (error,) = ingest.run(Store(), [f]).counts["errors"]
+    assert error == f"{f}: required column 'source' of persons is missing (the file's columns: '# exported 2024-05-01')"

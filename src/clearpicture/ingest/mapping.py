@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from .. import standard
 from ..configfile import read_yaml
 from ..errors import ConfigError, InputError, MissingColumnError
+from .readers import shown_name
 
 __all__ = ["ColumnSpec", "Mapping", "TableMapping", "column_expressions_sql", "load_mapping"]
 
@@ -245,6 +246,12 @@ def _split_sql(split: SplitName, part: str) -> str:
     }[part]
 
 
+def _some(names: list[str], n: int = 8) -> str:
+    """The first ``n`` names, for a message that shows what the file does have."""
+    shown = ", ".join(shown_name(c) for c in names[:n])
+    return (shown + f" and {len(names) - n} more") if len(names) > n else shown or "none"
+
+
 def _normal_name(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
@@ -259,7 +266,7 @@ def _same_name_column(standard_column: str, file_columns: list[str], display: st
     """
     found = [c for c in file_columns if _normal_name(c) == standard_column]
     if len(found) > 1:
-        names = " and ".join(f"'{c}'" for c in found)
+        names = " and ".join(shown_name(c) for c in found)
         raise InputError(f"{display}: line 1: columns {names} both name {standard_column}: keep one")
     return found[0] if found else None
 
@@ -287,7 +294,8 @@ def column_expressions_sql(
         elif (col := _same_name_column(f.name, file_columns, display)) is not None:
             out[f.name] = f"NULLIF(trim({_q(col)}), '')" if f.name != "text" else f"NULLIF({_q(col)}, '')"
         elif f.required:
-            raise MissingColumnError(f"{display}: required column '{f.name}' of {table_name} is missing")
+            raise MissingColumnError(f"{display}: required column '{f.name}' of {table_name} is missing "
+                                     f"(the file's columns: {_some(file_columns)})")
         else:
             out[f.name] = "CAST(NULL AS VARCHAR)"
     return out

@@ -28,7 +28,7 @@ import pyarrow as pa
 from ..errors import InputError
 from .discover import SourceFile
 
-__all__ = ["Reject", "StagedFile", "stage_file"]
+__all__ = ["Reject", "StagedFile", "shown_name", "stage_file"]
 
 BATCH = 50_000
 
@@ -59,6 +59,12 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def shown_name(name: str) -> str:
+    """A column name quoted for a one-line message (a broken quote can put a line break in it)."""
+    text = json.dumps(name, ensure_ascii=False)[1:-1]
+    return f"'{text[:60]}…'" if len(text) > 60 else f"'{text}'"
+
+
 def _check_header(names: list[str], display: str) -> list[str]:
     cleaned = [n.strip().lstrip("\ufeff").strip() for n in names]
     if not cleaned or all(not n for n in cleaned):
@@ -70,10 +76,11 @@ def _check_header(names: list[str], display: str) -> list[str]:
             raise InputError(f"{display}: line 1: column {i} has no name")
         if n.lower() in seen:
             first = seen[n.lower()]
-            twice = f"column '{n}' appears twice" if first == n else f"columns '{first}' and '{n}' are the same name"
+            twice = (f"column {shown_name(n)} appears twice" if first == n
+                     else f"columns {shown_name(first)} and {shown_name(n)} are the same name")
             raise InputError(f"{display}: line 1: {twice}")
         if n.startswith("_"):
-            raise InputError(f"{display}: line 1: column '{n}': names starting with '_' are reserved")
+            raise InputError(f"{display}: line 1: column {shown_name(n)}: names starting with '_' are reserved")
         seen[n.lower()] = n
     return cleaned
 
@@ -96,6 +103,13 @@ def _read_header(path: Path, display: str) -> list[str]:
         first = next(csv.reader(io.StringIO(text, newline=None)))
     except (csv.Error, StopIteration) as exc:
         raise InputError(f"{display}: line 1: cannot read the header row ({exc})") from exc
+    if len(first) == 1:
+        # One column holding another separator: a European-locale (';') or tab-separated export
+        # otherwise reads as one column and fails as "required column 'source' is missing".
+        for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
+            if sep in first[0]:
+                raise InputError(f"{display}: line 1: the header is separated by {label}, not commas: "
+                                 f"save the file as CSV with commas")
     return _check_header(first, display)
 
 
