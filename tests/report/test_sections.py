@@ -176,3 +176,22 @@ def test_the_method_names_only_versions_the_profile_can_produce(inside: dict[str
     text = " ".join(inside["method"].paragraphs).lower()
     for audience in ("public", "partner"):
         assert audience in AUDIENCES or f"{audience} version" not in text, audience
+
+
+def test_a_suppressed_share_reads_as_a_sentence() -> None:
+    """12 child victims, 11 with self-defined ethnicity: the share would disclose the 1 without."""
+    from clearpicture import standard
+    from clearpicture.report.sections import face_sheet
+
+    code = next(c for c, (_, sexual, child) in standard.offence_codes().items() if sexual and child)
+    with Store(":memory:") as s:
+        for i in range(12):
+            s.execute("INSERT INTO raw_events (source, event_id, kind, offence_code, started_at) "
+                      "VALUES ('P', ?, 'crime', ?, TIMESTAMP '2024-03-01 10:00:00')", [f"E{i}", code])
+            s.execute("INSERT INTO raw_persons (source, person_id, date_of_birth, ethnicity_self) "
+                      "VALUES ('P', ?, DATE '2010-01-01', ?)", [f"V{i}", None if i == 0 else "W1"])
+            s.execute("INSERT INTO raw_links (source, from_type, from_id, to_type, to_id, role) "
+                      "VALUES ('P', 'person', ?, 'event', ?, 'victim')", [f"V{i}", f"E{i}"])
+        text = " ".join(face_sheet(Context(s, "partner")).paragraphs)
+    assert "self-defined ethnicity recorded: share suppressed (small numbers)" in text
+    assert "for suppressed" not in text and "92%" not in text

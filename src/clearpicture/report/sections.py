@@ -66,12 +66,14 @@ def face_sheet(ctx: Context) -> Section:
                                     else "records: linkage has not been run, so one person may be counted more than once."),
     ]
     for r in rec:
-        paras.append(
-            f"Completeness for {r['role']}: self-defined ethnicity recorded for "
-            f"{_pct(r['self_defined_recorded'], r['people'], ctx)}, officer-observed for "
-            f"{_pct(r['officer_observed_recorded'], r['people'], ctx)}, nationality for "
-            f"{_pct(r['nationality_recorded'], r['people'], ctx)}."
-        )
+        parts = []
+        for column, label in (("self_defined_recorded", "self-defined ethnicity recorded for"),
+                              ("officer_observed_recorded", "officer-observed for"),
+                              ("nationality_recorded", "nationality for")):
+            share = _pct(r[column], r["people"], ctx)
+            parts.append(f"{label} {share}" if share.endswith("%") or share == "n/a"
+                         else f"{label.removesuffix(' for')}: share {share}")
+        paras.append(f"Completeness for {r['role']}: {', '.join(parts)}.")
     headline = SectionTable(
         "Headline figures",
         ["measure", "count"],
