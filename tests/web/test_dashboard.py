@@ -174,7 +174,9 @@ def test_entity_page_consults_every_linked_record(dash_app: FastAPI) -> None:
     r = c.get(f"/dashboard/entities/{entity}", params={"purpose": "case review"})
     assert r.status_code == 200 and r.text.count('<section class="record">') == n
     rows = audit(dash_app, "consultation")[before:]
-    assert len(rows) == n and all(r["allowed"] and r["justification"] == "case review" for r in rows)
+    assert all(r["allowed"] and r["justification"] == "case review" for r in rows)
+    views = [json.loads(r["what"])["view"] for r in rows]
+    assert views.count("person") == n and set(views) <= {"person", "entity_evidence"}
 
 
 def test_review_decision_needs_reason_and_token_and_is_stored(dash_app: FastAPI) -> None:
@@ -381,3 +383,25 @@ def test_review_decision_redirect_keeps_the_purpose_as_one_parameter(dash_app: F
     assert r.status_code == 303
     query = parse_qs(urlsplit(r.headers["location"]).query)
     assert query == {"done": ["reject"], "purpose": [purpose]}
+
+
+def test_other_people_named_by_a_persons_evidence_are_logged_as_seen_and_disclosed(dash_app: FastAPI) -> None:
+    """The person page's evidence table names the other people the person is linked with (their
+    resolved person and records): the view and its CSV download name those people too, so their own
+    audit trail, and an erasure's list of whom to tell, include them."""
+    from clearpicture.security import audit as audit_log
+
+    with dash_app.state.db.reading() as store:
+        entity, other_source, other_id = store.sql("""SELECT entity_a, source_b, person_id_b FROM edge_evidence
+            WHERE entity_a <> entity_b ORDER BY evidence_id LIMIT 1""")[0]
+    c, _ = client_as(dash_app, "ana")
+    c.post("/reauth", data={"password": PASSWORD}, headers={"X-CSRF-Token": c.get("/api/v1/session").json()["csrf_token"]})
+    assert c.get(f"/dashboard/entities/{entity}", params={"purpose": "case review"}).status_code == 200
+    r = c.get(f"/dashboard/entities/{entity}", params={"purpose": "case review", "format": "csv",
+                                                       "table": "evidence"})
+    assert r.status_code == 200, r.text
+    with dash_app.state.db.reading() as store:
+        rows = audit_log.show(store, person=(str(other_source), str(other_id)))
+    actions = {(row["action"], row["what"].get("view")) for row in rows if row["actor"] == "ana"}
+    assert ("consultation", "entity_evidence") in actions
+    assert ("disclosure", "person_evidence") in actions

@@ -125,8 +125,10 @@ def entity(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
     """Every record linked into one resolved person, each opened the audited way, with its evidence.
 
     An analyst whose scope covers some sources sees the records and evidence from those sources only;
-    the page says it is limited to their scope (whether or not other sources hold records of the person). The groups the person belongs to are named only to
-    those who may open group pages (every source in scope): membership is built from all sources.
+    the page says it is limited to their scope (whether or not other sources hold records of the
+    person). The groups the person belongs to are named only to those who may open group pages (every
+    source in scope): membership is built from all sources. The evidence names other people (their
+    resolved person and records), so the view and its download name their records in the log too.
     """
     actor = session.actor
     may_open = (allowed(actor, "read_person", Resource("person"))
@@ -148,9 +150,12 @@ def entity(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
         raise HTTPException(status_code=404, detail="no such person in your scope")
     evidence = [e for e in m["evidence"] if all(allowed(actor, "read_person", Resource("person", e[f"source_{x}"]))
                                                for x in "ab")]
+    others = _others(entity_id, evidence, visible)
     if format == "csv":
-        return _entity_csv(db, session, entity_id, visible, evidence, table, (rs, rp), purpose)
+        return _entity_csv(db, session, entity_id, visible, evidence, table, (rs, rp), purpose, others)
     records = consult_people(request, session, db, visible, purpose)
+    if others:
+        _log(db, session, {"view": "entity_evidence", "persons": others}, purpose, True)
     # Group membership comes from every source's evidence: named only to those who may open groups.
     # A scoped analyst is told that the page is limited to their scope, never how many records other
     # sources hold about the person (that other agencies know the person is their data, too).
@@ -161,9 +166,16 @@ def entity(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
                                                 "page": "groups"}, session=session)
 
 
+def _others(entity_id: str, evidence: list[dict[str, Any]], visible: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The other people's records the evidence rows name (the far end of each association)."""
+    far = {(str(e["source_b"]), str(e["person_id_b"])) if e["entity_a"] == entity_id
+           else (str(e["source_a"]), str(e["person_id_a"])) for e in evidence}
+    return sorted(k for k in far - set(visible) if k[1] != "None")
+
+
 def _entity_csv(db: Database, session: Session, entity_id: str, visible: list[tuple[str, str]],
                 evidence: list[dict[str, Any]], table: str | None, record: tuple[str | None, str | None],
-                purpose: str | None) -> Response:
+                purpose: str | None, others: list[tuple[str, str]]) -> Response:
     """One table of the entity page as CSV: a disclosure naming the records it comes from."""
     if table == "links":
         key = (str(record[0]), str(record[1]))
@@ -174,12 +186,12 @@ def _entity_csv(db: Database, session: Session, entity_id: str, visible: list[tu
         rows = [link.model_dump() for link in found.links] if found is not None else []
         return csv_download(db, session.actor, "person_links", _LINKS_CSV, rows, purpose, persons=[key],
                             what={"entity_id": entity_id})
-    return csv_download(db, session.actor, "person_evidence", _EVIDENCE_CSV, evidence, purpose, persons=visible,
-                        what={"entity_id": entity_id})
+    return csv_download(db, session.actor, "person_evidence", _EVIDENCE_CSV, evidence, purpose,
+                        persons=[*visible, *others], what={"entity_id": entity_id})
 
 
-_EVIDENCE_COLUMNS = ("kind, entity_a, entity_b, role_a, role_b, source_a, record_a, source_b, record_b, via_type, "
-                     "via_id, at_a, grading, strength")
+_EVIDENCE_COLUMNS = ("kind, entity_a, entity_b, role_a, role_b, source_a, person_id_a, record_a, source_b, "
+                     "person_id_b, record_b, via_type, via_id, at_a, grading, strength")
 
 
 def entity_model(store: Store, entity_id: str) -> dict[str, Any]:
