@@ -138,11 +138,11 @@ def test_unlinked_records_count_as_their_own_people(tmp_path: Path) -> None:
     store, expected = _world(tmp_path / "w.duckdb")
     store.execute("DROP TABLE entity_persons")
     # without linkage every record is its own person: nobody is on two lists, nothing can be estimated
-    with pytest.raises(InputError, match="cannot be fitted"):
+    with pytest.raises(InputError, match="no case is on more than one list"):
         run_with_output(store, EstimateConfig(model="", options=FAST))
     store.execute("CREATE TABLE entity_persons AS SELECT source, person_id, source || person_id AS entity_id"
                   " FROM definition_victims")
-    with pytest.raises(InputError, match="cannot be fitted"):
+    with pytest.raises(InputError, match="no case is on more than one list"):
         run_with_output(store, EstimateConfig(model="", options=FAST))
     assert store.sql("SELECT count(*) FROM runs WHERE stage = 'estimate'")[0][0] == 0
 
@@ -154,7 +154,7 @@ def test_missing_upstream_table_and_single_kind_are_input_errors(tmp_path: Path)
     store2, _ = _world(tmp_path / "w.duckdb")
     with pytest.raises(InputError, match="at least 2 kinds"):
         run(store2, EstimateConfig(kinds=("police",)))
-    with pytest.raises(InputError, match="has no victims"):
+    with pytest.raises(InputError, match="'no-such-definition' has not been applied"):
         run(store2, EstimateConfig(definition="no-such-definition"))
 
 

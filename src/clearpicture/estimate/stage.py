@@ -103,6 +103,19 @@ def victim_histories(store: Store, config: EstimateConfig) -> Histories:
     for name in needed:
         if not store.has_table(name):
             raise InputError(f"{store.path}: table {name} is missing; run ingest and definitions first")
+    # definition_summary has a row for every definition applied, with or without victims
+    applied = [r[0] for r in store.sql(
+        "SELECT DISTINCT definition_id FROM definition_victims UNION SELECT DISTINCT definition_id FROM "
+        f"{'definition_summary' if store.has_table('definition_summary') else 'definition_victims'} ORDER BY 1")]
+    if config.definition not in applied:
+        raise InputError(f"{store.path}: definition {config.definition!r} has not been applied in this workspace "
+                         f"(applied: {', '.join(applied) or 'none'}); run `clearpicture definitions` first")
+    if config.kinds:
+        known = [r[0] for r in store.sql("SELECT DISTINCT kind FROM raw_sources WHERE kind IS NOT NULL ORDER BY 1")]
+        unknown = [k for k in config.kinds if k not in known]
+        if unknown:
+            raise InputError(f"--kinds: unknown source kind {unknown[0]!r} (kinds in this workspace: "
+                             f"{', '.join(known) or 'none'})")
     params = [config.definition] * (1 if config.evidence == "records" else 2)
     rows = store.sql(victim_records_sql(store.has_table("entity_persons"), config.evidence), params)
     if not rows:
