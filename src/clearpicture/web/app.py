@@ -23,6 +23,7 @@ from .. import __version__
 from ..errors import AccessDenied, ClearPictureError, InputError
 from ..security.sessions import SessionPolicy
 from ..store import Store
+from . import accesslog
 from .db import Database
 from .middleware import SecurityMiddleware
 from .templating import compile_templates, render
@@ -54,6 +55,7 @@ def create_app(
     """
     db = Database(db_path)
     compile_templates()
+    accesslog.install()  # person ids and purposes stay out of the server's access log
     app = FastAPI(
         title="clearpicture",
         version=__version__,
