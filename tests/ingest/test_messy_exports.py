@@ -301,3 +301,63 @@ def test_a_missing_required_column_shows_the_columns_the_file_has(tmp_path: Path
     f.write_text("# exported 2024-05-01\nsource,person_id\nNMP,1\n", encoding="utf-8")
     (error,) = ingest.run(Store(), [f]).counts["errors"]
     assert error == f"{f}: required column 'source' of persons is missing (the file's columns: '# exported 2024-05-01')"
+
+
+def test_a_byte_order_mark_before_a_quoted_header_or_a_json_line_is_not_data(tmp_path: Path) -> None:
+    """BOM + '"source"' made the column '"source"' (file refused); BOM + '{' quarantined JSON line 1."""
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "jsonl").mkdir()
+    out = io.StringIO()
+    w = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    w.writerow(PERSON_COLS)
+    w.writerow(_person("1"))
+    (tmp_path / "csv" / "persons.csv").write_text(out.getvalue(), encoding="utf-8-sig", newline="")
+    (tmp_path / "jsonl" / "persons.jsonl").write_text(
+        json.dumps(dict(zip(PERSON_COLS, _person("2"), strict=True))) + "\n", encoding="utf-8-sig")
+    store = Store()
+    counts = ingest.run(store, [tmp_path / "csv", tmp_path / "jsonl"]).counts
+    assert counts["errors"] == []
+    assert counts["tables"]["persons"] == {"read": 2, "loaded": 2, "quarantined": 0, "unchanged": 0,
+                                           "invalid_values": 0}
+    assert store.sql("SELECT source, person_id FROM raw_persons ORDER BY 2") == [("NMP", "1"), ("NMP", "2")]
+
+
+def test_list_values_in_parquet_and_json_lines_become_the_standards_bar_separated_field(tmp_path: Path) -> None:
+    """A list of flags loaded as '[CSE, GBCSE]' (Parquet) or '["CSE", "GBCSE"]' (JSON): no CSE flag counted."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "pq").mkdir()
+    (tmp_path / "js").mkdir()
+    pq.write_table(pa.table({"source": ["NMP", "NMP"], "event_id": ["E1", "E2"], "kind": ["crime", "crime"],
+                             "flags": pa.array([["CSE", "GBCSE"], []], pa.list_(pa.string()))}),
+                   tmp_path / "pq" / "events.parquet")
+    (tmp_path / "js" / "events.jsonl").write_text(
+        json.dumps({"source": "NMP", "event_id": "E3", "kind": "crime", "flags": ["cse", "MISSING"]}) + "\n"
+        + json.dumps({"source": "NMP", "event_id": "E4", "kind": "crime", "flags": [{"code": "CSE"}]}) + "\n",
+        encoding="utf-8")
+    store = Store()
+    ingest.run(store, [tmp_path / "pq", tmp_path / "js"])
+    assert dict(store.sql("SELECT event_id, flags FROM raw_events")) == {
+        "E1": "CSE|GBCSE", "E2": None, "E3": "cse|MISSING", "E4": '[{"code": "CSE"}]'}  # objects stay JSON
+
+
+def test_formatted_empty_cells_right_of_a_spreadsheet_header_do_not_refuse_the_sheet(tmp_path: Path) -> None:
+    """An empty but formatted cell after the last heading refused the file: 'column 4 has no name'."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["source", "person_id", "forename"])
+    ws.append(["NMP", "1", "Asha"])
+    ws.append(["NMP", "2", "Bo", None, "stray"])  # a value under no heading is an extra field
+    ws.cell(row=1, column=6).font = Font(bold=True)
+    f = tmp_path / "persons.xlsx"
+    wb.save(f)
+    store = Store()
+    counts = ingest.run(store, [f]).counts
+    assert counts["errors"] == []
+    assert counts["tables"]["persons"] == {"read": 2, "loaded": 1, "quarantined": 1, "unchanged": 0,
+                                           "invalid_values": 0}
+    assert store.sql("SELECT row_number, reason FROM quarantine") == [(3, "wrong field count: 4 values for 3 columns")]

@@ -97,7 +97,7 @@ def _read_header(path: Path, display: str) -> list[str]:
     # (legacy exports pad fields with them): those rows go through the usual checks, one by one.
     if b"\x00" in re.split(rb"\r\n|\r|\n", head, maxsplit=1)[0]:
         raise InputError(f"{display}: this is not a text file (its header line contains NUL bytes): expected CSV")
-    text = head.decode("utf-8", errors="replace")
+    text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")  # a byte-order mark, then maybe a quote
     try:
         # Universal newlines: a file whose lines end in a lone CR (old Mac exports) has a header too.
         first = next(csv.reader(io.StringIO(text, newline=None)))
@@ -235,15 +235,21 @@ def _reject_repeated_headers(con: duckdb.DuckDBPyConnection, name: str, header: 
             for (r,) in found]
 
 
+def _parquet_text(column: str, sql_type: str) -> str:
+    """A Parquet column as text. A list of values is the standard's ``|``-separated field:
+    cast as such it read ``[CSE, GBCSE]``, a flag no measure recognised."""
+    if sql_type.endswith("[]") and sql_type.count("[") == 1 and "STRUCT" not in sql_type and "MAP" not in sql_type:
+        return f"array_to_string(list_transform({_q(column)}, lambda x: CAST(x AS VARCHAR)), '|')"
+    return f"CAST({_q(column)} AS VARCHAR)"
+
+
 def _stage_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> StagedFile:
     try:
         desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(src.path))})").fetchall()
     except duckdb.Error as exc:
         raise InputError(f"{src.display}: cannot read as Parquet ({_first_line(exc)})") from exc
     header = _check_header([d[0] for d in desc], src.display)
-    cols = ", ".join(
-        f"NULLIF(CAST({_q(d[0])} AS VARCHAR), '') AS {_q(h)}" for d, h in zip(desc, header, strict=True)
-    )
+    cols = ", ".join(f"NULLIF({_parquet_text(d[0], str(d[1]))}, '') AS {_q(h)}" for d, h in zip(desc, header, strict=True))
     con.execute(
         f"""CREATE TEMP TABLE {name} AS SELECT {cols}, (file_row_number + 2)::BIGINT AS _row
             FROM read_parquet({_lit(str(src.path))}, file_row_number = true)"""
@@ -265,6 +271,9 @@ def _text(value: Any) -> str | None:
         return value.date().isoformat()
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
+    if isinstance(value, list) and all(v is None or isinstance(v, str | int | float) for v in value):
+        # A list of values is the standard's "|"-separated field (["CSE", "GBCSE"] -> CSE|GBCSE).
+        return "|".join(t for v in value if (t := _text(v)) is not None) or None
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     text = str(value)
@@ -312,7 +321,8 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> 
             if not raw.strip():
                 continue
             try:
-                obj = json.loads(raw.decode("utf-8"))
+                # utf-8-sig on line 1: Windows tools start the file with a byte-order mark.
+                obj = json.loads(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"))
             except UnicodeDecodeError:
                 rejects.append(Reject(lineno, None, "bytes that are not UTF-8", raw[:10_000].decode("utf-8", "replace")))
                 continue
@@ -375,7 +385,10 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> S
         first = next(rows)
     except StopIteration as exc:
         raise InputError(f"{src.display}: the sheet is empty") from exc
-    header = _check_header([str(v) if v is not None else "" for v in first], src.display)
+    names = [str(v) if v is not None else "" for v in first]
+    while names and not names[-1].strip():
+        names.pop()  # formatted but empty cells right of the header; values under them are extra fields
+    header = _check_header(names, src.display)
     writer = _BatchWriter(con, name, header)
     rejects: list[Reject] = []
     width = len(header)
