@@ -14,9 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
@@ -26,6 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from ..errors import InputError
+from . import lines
 from .discover import SourceFile
 
 __all__ = ["Reject", "StagedFile", "shown_name", "stage_file"]
@@ -113,56 +112,21 @@ def _read_header(path: Path, display: str) -> list[str]:
     return _check_header(first, display)
 
 
-CHUNK = 1 << 26
-
-
-def _mixed_line_ends(path: Path) -> bool:
-    """Whether lines end in more than one way (CRLF, LF, lone CR) anywhere in the file.
-
-    DuckDB takes one line ending for a whole file: in an export joined from a Windows and a Unix
-    part, the other kind of line is glued to its neighbour (rows read as one and quarantined as
-    'broken quoting', or the read count short). One pass of byte counts; files without CR skip it.
-    """
-    crlf = cr = lf = 0
-    last = b""
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            lf += chunk.count(b"\n")
-            if last == b"\r" or b"\r" in chunk:
-                crlf += (last + chunk[:1]).count(b"\r\n") + chunk.count(b"\r\n")
-                cr += chunk.count(b"\r")
-            last = chunk[-1:]
-    lone_cr, lone_lf = cr - crlf, lf - crlf
-    return sum(n > 0 for n in (crlf, lone_cr, lone_lf)) > 1
-
-
-def _normalised_copy(path: Path) -> Path:
-    """A temporary copy of ``path`` with every CRLF and lone CR made LF (the caller deletes it)."""
-    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="clearpicture-lines-")
-    with path.open("rb") as src, os.fdopen(fd, "wb") as out:
-        carry = b""
-        while chunk := src.read(CHUNK):
-            chunk = carry + chunk
-            carry = b"\r" if chunk.endswith(b"\r") else b""  # its LF may start the next chunk
-            if carry:
-                chunk = chunk[:-1]
-            out.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
-        out.write(carry.replace(b"\r", b"\n"))
-    return Path(tmp)
-
-
 def _stage_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> StagedFile:
     header = _read_header(src.path, src.display)
-    copy = _normalised_copy(src.path) if _mixed_line_ends(src.path) else None
+    found = lines.scan(src.path)
+    copy = lines.normalised_copy(src.path) if found.mixed else None
     try:
-        return _stage_csv_file(con, src, name, header, copy or src.path)
+        path = copy or src.path
+        blanks = lines.blank_rows(path) if found.maybe_blank else []
+        return _stage_csv_file(con, src, name, header, path, blanks)
     finally:
         if copy is not None:
             copy.unlink(missing_ok=True)
 
 
 def _stage_csv_file(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, header: list[str],
-                    path: Path) -> StagedFile:
+                    path: Path, blanks: list[int]) -> StagedFile:
     columns = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in header) + "}"
     rej = f"{name}_rej"
     try:
@@ -194,12 +158,13 @@ def _stage_csv_file(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, 
             "UNQUOTED VALUE": f"broken quoting: {message}",
             "LINE SIZE OVER MAXIMUM": "a field is larger than 10 MB",
         }.get(str(etype), f"{str(etype).lower()}: {message}")
-        rejects.append(Reject(int(line), column, reason, str(raw or "")[:10_000]))
-    # Line numbers of good rows: the k-th good row sits after k data lines, the header and every
-    # rejected line before it. Rejected lines are few, so an ASOF join maps them cheaply.
+        rejects.append(Reject(int(line), column, reason, str(raw or "").lstrip("\r\n")[:10_000]))
+    # Row numbers of good rows: the k-th good row sits after k good rows, the header and every
+    # rejected or blank row before it. Those are few, so an ASOF join maps them cheaply.
+    skipped = sorted({r.row for r in rejects} | set(blanks))
     by_position: dict[int, int] = {}
-    for i, r in enumerate(sorted(rejects, key=lambda r: r.row)):
-        by_position[r.row - i - 2] = i + 1  # consecutive rejects share a position: keep the last
+    for i, row in enumerate(skipped):
+        by_position[row - i - 2] = i + 1  # consecutive skipped rows share a position: keep the last
     gaps = sorted(by_position.items())
     con.execute(f"CREATE TEMP TABLE {name}_gaps (good_before BIGINT, skipped BIGINT)")
     if gaps:
