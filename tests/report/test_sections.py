@@ -195,3 +195,11 @@ def test_a_suppressed_share_reads_as_a_sentence() -> None:
         text = " ".join(face_sheet(Context(s, "partner")).paragraphs)
     assert "self-defined ethnicity recorded: share suppressed (small numbers)" in text
     assert "for suppressed" not in text and "92%" not in text
+
+
+def test_partner_trend_is_by_year_so_that_some_of_it_can_be_shown(partner: dict[str, Section], store: Store) -> None:
+    quarters = queries.cases_by_quarter(store)
+    table = partner["trends"].tables[0]
+    assert table.columns[0] == "year"
+    assert {r["year"] for r in table.rows} == {q["quarter"][:4] for q in quarters}
+    assert any(r["cases"] is not None for r in table.rows)
