@@ -13,6 +13,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from clearpicture import Store, ingest, standard
 
@@ -385,3 +387,28 @@ def test_blank_rows_do_not_shift_the_row_numbers_of_the_rows_after_them(tmp_path
     assert store.sql("SELECT person_id, _row FROM raw_persons ORDER BY 1") == [("1", 3), ("3", 6), ("4", 8)]
     assert store.sql("SELECT row_number, raw FROM quarantine") == [(5, "NMP,2,Bo,,extra")]
     assert store.sql("SELECT aliases FROM raw_persons WHERE person_id = '1'") == [(f"Ash{end}{end}K",)]
+
+
+_piece = st.sampled_from(["good", "blank", "short", "long", "multiline", "dup"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_piece, min_size=1, max_size=25), st.sampled_from(["\n", "\r\n"]))
+def test_every_row_number_points_at_the_row_it_came_from(tmp_path: Path, pieces: list[str], end: str) -> None:
+    """Provenance, not just accounting: the row number stored with a loaded or quarantined row is the
+    row where a spreadsheet shows it (the accounting property could not see numbers being wrong)."""
+    rows: list[str] = ["source,person_id,forename"]
+    for i, kind in enumerate(pieces):
+        rows.append({"good": f"NMP,{i},A", "blank": "", "short": f"NMP,{i}", "long": f"NMP,{i},A,B",
+                     "multiline": f'NMP,{i},"A{end}B"', "dup": "NMP,0,Z"}[kind])
+    f = tmp_path / "persons.csv"
+    f.write_bytes((end.join(rows) + end).encode())
+    store = Store()
+    counts = ingest.run(store, [f]).counts["tables"]["persons"]
+    assert _balanced(counts) and counts["read"] == sum(k != "blank" for k in pieces)
+    with f.open(newline="", encoding="utf-8") as fh:
+        shown = {n: r for n, r in enumerate(csv.reader(fh), start=1)}
+    for pid, row in store.sql("SELECT person_id, _row FROM raw_persons"):
+        assert shown[row][1] == pid
+    for row, raw in store.sql("SELECT row_number, raw FROM quarantine"):
+        assert shown[row] and (shown[row][1] in raw)
