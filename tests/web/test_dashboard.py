@@ -405,3 +405,20 @@ def test_other_people_named_by_a_persons_evidence_are_logged_as_seen_and_disclos
     actions = {(row["action"], row["what"].get("view")) for row in rows if row["actor"] == "ana"}
     assert ("consultation", "entity_evidence") in actions
     assert ("disclosure", "person_evidence") in actions
+
+
+def test_download_without_a_purpose_is_a_logged_refusal(dash_app: FastAPI) -> None:
+    """A download of people's records asked for without a purpose is refused (400) and, like every
+    refused disclosure, logged with who, what and the people it would have named."""
+    with dash_app.state.db.reading() as store:
+        entity, source, person = store.sql(
+            "SELECT entity_id, source, person_id FROM entity_persons ORDER BY 1, 2, 3 LIMIT 1")[0]
+    c, _ = client_as(dash_app, "ana")
+    before = len(audit(dash_app, "disclosure"))
+    r = c.get(f"/dashboard/entities/{entity}", params={"format": "csv", "table": "evidence"})
+    assert r.status_code == 400
+    rows = audit(dash_app, "disclosure")[before:]
+    assert len(rows) == 1 and not rows[0]["allowed"] and rows[0]["actor"] == "ana"
+    what = json.loads(rows[0]["what"])
+    assert what["refused"] == "no purpose stated" and what["view"] == "person_evidence"
+    assert person not in rows[0]["what"] and what["person_refs"]

@@ -20,7 +20,7 @@ from fastapi.responses import Response
 
 from ..disclosure import protect_table
 from ..errors import AccessDenied
-from ..security import Actor, Resource, allowed
+from ..security import Actor, Resource, allowed, audit
 from ..security.exports import authorise_disclosure, write_csv
 from ..store import Store
 from .db import Database
@@ -75,12 +75,20 @@ def csv_download(db: Database, actor: Actor, name: str, header: Sequence[str],
                  what: Mapping[str, Any] | None = None) -> Response:
     """A table as a marked, formula-safe CSV, logged as a disclosure to the signed-in user.
 
-    The disclosure row is written (and refusals raised as 403) before the file exists; the file is
+    The disclosure row is written (and refusals raised as 403, or 400 without a purpose, each logged)
+    before the file exists; the file is
     built in a temporary folder and removed once read, so no copy stays on the server. A table
     about people names their records in ``persons`` (logged by keyed reference, checked per
     source), so an erasure can later say who holds a copy; ``what`` adds context (a group's id).
     """
     if purpose is None:
+        # Refused before any check of scope, but logged like every refused disclosure.
+        doc: dict[str, Any] = {**(what or {}), "view": name, "format": "csv", "refused": "no purpose stated"}
+        if persons is not None:
+            doc["persons"] = list(persons)
+        else:
+            doc["sources"] = sorted(sources)
+        db.audit(audit.Entry(actor, "disclosure", doc, recipient=f"{actor.username} (download)", allowed=False))
         raise HTTPException(status_code=400, detail="state a purpose (?purpose=) to download a table")
     try:
         with db.writing() as store:
