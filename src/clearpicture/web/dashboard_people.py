@@ -53,10 +53,10 @@ def review(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
     if purpose is None:
         return render(request, "dash/purpose.html", {"what": "the linkage review queue", "page": "review"},
                       session=session)
-    with db.reading() as store:
-        pairs = [p for p in review_queue(store, limit=200)
+    with db.reading() as store:  # scope first, then the first 200: others' pairs must not crowd out the analyst's
+        pairs = [p for p in review_queue(store)
                  if allowed(session.actor, "review_merge", Resource("person", p["source_l"], p["person_id_l"]))
-                 and allowed(session.actor, "review_merge", Resource("person", p["source_r"], p["person_id_r"]))]
+                 and allowed(session.actor, "review_merge", Resource("person", p["source_r"], p["person_id_r"]))][:200]
     _log(db, session, {"view": "review_queue",
                        "persons": sorted({(p[f"source_{s}"], p[f"person_id_{s}"]) for p in pairs for s in "lr"})},
          purpose, True)
