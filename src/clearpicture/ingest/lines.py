@@ -41,7 +41,8 @@ def scan(path: Path) -> LineScan:
             if b"\r" in joined:
                 crlf += joined.count(b"\r\n") - last.count(b"\r\n")
                 cr += chunk.count(b"\r")
-                blank = blank or b"\r\r" in joined or b"\n\r\n" in joined
+                # Two line ends in a row, of any kinds: CR CR, LF CR (LF then CR or CRLF); CRLF CRLF has LF CR.
+                blank = blank or b"\r\r" in joined or b"\n\r" in joined
             blank = blank or b"\n\n" in joined
             last = chunk[-3:]
     lone_cr, lone_lf = cr - crlf, lf - crlf
