@@ -203,3 +203,16 @@ def test_partner_trend_is_by_year_so_that_some_of_it_can_be_shown(partner: dict[
     assert table.columns[0] == "year"
     assert {r["year"] for r in table.rows} == {q["quarter"][:4] for q in quarters}
     assert any(r["cases"] is not None for r in table.rows)
+
+
+def test_scope_falls_back_to_the_proxy_when_only_other_definitions_were_applied(small_world: World,
+                                                                                 tmp_path: Path) -> None:
+    """`definitions --definition gbcse-iicsa-2019` alone must not leave the profile with no cases at all."""
+    with small_world.copy(tmp_path) as s:
+        for table in ("definition_cases", "definition_victims"):
+            s.execute(f"DELETE FROM {table} WHERE definition_id = '{queries.CSE_DEFINITION}'")
+        o = queries.overview(s)
+        proxy = s.sql(f"""SELECT count(*) FROM raw_events WHERE kind = 'crime' AND (offence_code IN
+            ({queries._child_sexual_codes()}) OR list_has_any(string_split(coalesce(flags, ''), '|'), ['CSE', 'GBCSE']))""")
+    assert o["cases"] == proxy[0][0] > 0 and o["victims"] > 0
+    assert o["scope"].startswith("crimes that are sexual offences against children") and "not applied" in o["scope"]

@@ -57,9 +57,15 @@ def _has(store: Store, table: str) -> bool:
     return store.has_table(table) and store.count(table) > 0
 
 
+def _defined(store: Store) -> bool:
+    """The definition in force has been applied here (not just some other definition)."""
+    return _has(store, "definition_cases") and bool(store.sql(
+        "SELECT count(*) FROM definition_cases WHERE definition_id = ?", [CSE_DEFINITION])[0][0])
+
+
 def scope_sql(store: Store) -> str:
     """SELECT source, event_id of the cases in scope (CSE under the definition, or a proxy)."""
-    if _has(store, "definition_cases"):
+    if _defined(store):
         return (
             "SELECT DISTINCT source, event_id FROM definition_cases "
             f"WHERE definition_id = '{CSE_DEFINITION}' AND meets"
@@ -71,9 +77,11 @@ def scope_sql(store: Store) -> str:
 
 
 def scope_description(store: Store) -> str:
-    if _has(store, "definition_cases"):
+    if _defined(store):
         return f"cases meeting definition {CSE_DEFINITION} (Department for Education 2017, operationalised)"
-    return "crimes that are sexual offences against children or carry a CSE flag (definitions stage not run)"
+    why = (f"definition {CSE_DEFINITION} not applied" if _has(store, "definition_cases")
+           else "definitions stage not run")
+    return f"crimes that are sexual offences against children or carry a CSE flag ({why})"
 
 
 def _person_key(store: Store, alias: str) -> str:
@@ -97,7 +105,7 @@ def _people_sql(store: Store, side: str) -> str:
     with an age under 18 or not known.
     """
     age = "date_sub('year', p.date_of_birth, e.started_at::DATE)"
-    if side == "victim" and _has(store, "definition_victims"):
+    if side == "victim" and _defined(store):
         child = f"""AND EXISTS (SELECT 1 FROM definition_victims dv WHERE dv.definition_id = '{CSE_DEFINITION}'
                     AND dv.source = p.source AND dv.person_id = p.person_id)"""
     elif side == "victim":
