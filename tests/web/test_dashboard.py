@@ -448,3 +448,31 @@ def test_review_queue_shows_an_analysts_pairs_behind_many_out_of_scope_ones(
         assert f"{p['source_l']}/{p['person_id_l']}" in page.text and "ZZ1/" not in page.text
     finally:
         app.state.db.close()
+
+
+def test_a_one_source_analyst_never_sees_another_sources_records_anywhere(dash_app: FastAPI) -> None:
+    """Crawl every dashboard page a one-source analyst can reach (aggregates, the review queue and
+    person pages of people known to several sources) and look for any other source's record key."""
+    with dash_app.state.db.reading() as store:
+        source = store.sql("""SELECT source FROM entity_persons GROUP BY 1 ORDER BY count(*) DESC LIMIT 1""")[0][0]
+        entities = [r[0] for r in store.sql("""SELECT entity_id FROM entity_persons GROUP BY 1
+            HAVING count(DISTINCT source) > 1 AND bool_or(source = ?) ORDER BY 1 LIMIT 15""", [source])]
+        others = store.sql("SELECT source, person_id FROM entity_persons WHERE entity_id IN (SELECT unnest(?)) "
+                           "AND source <> ?", [entities, source])
+        gid = a_group(dash_app)
+    assert entities and others
+    with dash_app.state.db.writing() as store:
+        add_user(store, "crawler", "analyst", PASSWORD, [source])
+    c, _ = client_as(dash_app, "crawler")
+    pages = [c.get(p, params={"purpose": "crawl"}) for p in (
+        "/", "/dashboard", "/dashboard/quality", "/dashboard/definitions", "/dashboard/estimate",
+        "/dashboard/language", "/dashboard/groups", "/dashboard/review")]
+    pages += [c.get(f"/dashboard/entities/{e}", params={"purpose": "crawl"}) for e in entities]
+    assert all(r.status_code == 200 for r in pages), [(r.url, r.status_code) for r in pages if r.status_code != 200]
+    for denied in (f"/dashboard/groups/{gid}", f"/dashboard/groups/{gid}/network.json"):
+        assert c.get(denied, params={"purpose": "crawl"}).status_code == 403
+    text = "\n".join(r.text for r in pages)
+    leaked = [f"{s}/{p}" for s, p in others if f"{s}/{p}" in text or f"{s}:person:{p}" in text]
+    assert not leaked, leaked
+    # nor what is worked out from other sources about these people: group membership, record counts
+    assert not any("/dashboard/groups/" in r.text or "more from sources" in r.text for r in pages[8:])
