@@ -104,3 +104,15 @@ def test_options_the_engine_cannot_apply_fail_at_load_not_mid_ingest(tmp_path: P
     with pytest.raises(ConfigError) as err:
         load_mapping(f)
     assert str(err.value).startswith(f"{f}: tables.events.columns.started_at.") and needle in str(err.value)
+
+
+@pytest.mark.parametrize("values", ["{Yes: CSE, No: null}", "{Y: yes}"])
+def test_unquoted_yes_and_no_in_values_are_an_error_not_a_silent_non_match(tmp_path: Path, values: str) -> None:
+    """YAML reads Yes/No as booleans: {Yes: CSE} translated nothing (a recorded 'Yes' stayed 'Yes')."""
+    f = tmp_path / "m.yaml"
+    f.write_text("name: x\ntables:\n  events:\n    columns:\n      flags: {from: CSE Flag, values: " + values + "}\n")
+    with pytest.raises(ConfigError) as err:
+        load_mapping(f)
+    assert str(err.value).startswith(f"{f}: tables.events.columns.flags.values: ") and "quote" in str(err.value)
+    f.write_text("name: x\ntables:\n  events:\n    columns:\n      flags: {from: CSE Flag, values: {'Yes': CSE}}\n")
+    assert load_mapping(f).tables["events"].columns["flags"].values == {"Yes": "CSE"}

@@ -85,6 +85,12 @@ class ColumnSpec(_Strict):
     @classmethod
     def _stringify(cls, v: Any) -> Any:
         if isinstance(v, dict):
+            # YAML reads unquoted Yes/No/On/Off/True/False as booleans: `{Yes: CSE}` became the key
+            # "True", which no recorded "Yes" matches, so the value passed untranslated without a word.
+            bools = [x for x in (*v.keys(), *v.values()) if isinstance(x, bool)]
+            if bools:
+                raise ValueError(f"an unquoted Yes, No, On, Off, True or False is read by YAML as {bools[0]!s}: "
+                                 "quote it, e.g. 'Yes': CSE")
             return {str(k): (None if val is None else str(val)) for k, val in v.items()}
         return v
 
