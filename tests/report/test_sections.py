@@ -216,3 +216,17 @@ def test_scope_falls_back_to_the_proxy_when_only_other_definitions_were_applied(
             ({queries._child_sexual_codes()}) OR list_has_any(string_split(coalesce(flags, ''), '|'), ['CSE', 'GBCSE']))""")
     assert o["cases"] == proxy[0][0] > 0 and o["victims"] > 0
     assert o["scope"].startswith("crimes that are sexual offences against children") and "not applied" in o["scope"]
+
+
+def test_scale_names_each_definition_source_and_the_stage_notes(small_world: World, tmp_path: Path) -> None:
+    """A zero because the network stage has not run must say so; ids alone do not say what was applied."""
+    from clearpicture.report.sections import scale
+
+    with small_world.copy(tmp_path) as s:
+        s.execute("UPDATE definition_summary SET note = 'network stage not run: no group_members' "
+                  "WHERE definition_id = 'gbcse-network'")
+        summary = {r["definition_id"]: r for r in s.dicts("SELECT * FROM definition_summary")}
+        notes = " ".join(scale(Context(s, "partner")).caveats)
+    for d in summary.values():
+        assert d["definition_id"] in notes and d["citation"] in notes
+    assert "network stage not run: no group_members" in notes

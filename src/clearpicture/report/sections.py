@@ -122,7 +122,26 @@ def scale(ctx: Context) -> Section:
         "'cases' counts every record meeting a definition (crimes, referrals and other contacts), 'crimes' the "
         f"recorded crimes among them. The summary's cases in scope and child victims are those of {queries.CSE_DEFINITION}. "
         "'unflagged' counts cases meeting a definition whose record carries no CSE flag (under-flagging); "
-        "'flagged_not_meeting' counts flagged records that do not meet it."], [shown], [chart])
+        "'flagged_not_meeting' counts flagged records that do not meet it."], [shown], [chart],
+        caveats=_definition_notes(rows))
+
+
+def _definition_notes(rows: list[dict[str, Any]]) -> list[str]:
+    """Each definition's title and citation, and the stage's note when a count cannot be trusted as it is.
+
+    The table shows ids; a reader (an inspector checking which definition a force adopted) needs the
+    source, and a definition that could not be met (network stage not run) must not read as a zero.
+    """
+    out = []
+    for r in rows:
+        title, citation = (str(r.get(k) or "").rstrip(". ") for k in ("title", "citation"))
+        line = f"{r['id']} (version {r['version']}): {title}. Source: {citation or 'not given'}."
+        if r.get("note"):
+            line += f" Note: {str(r['note']).rstrip('. ')}."
+        if r.get("people_as") == "records":
+            line += " People are counted as records (linkage not run): one person may be counted more than once."
+        out.append(line)
+    return out
 
 
 @register_section("trends")
