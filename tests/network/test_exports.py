@@ -153,3 +153,17 @@ def test_a_place_used_by_two_groups_keeps_both_groups() -> None:
     _add_place_or_object(graph, "L1", "location", "G1")
     _add_place_or_object(graph, "L1", "location", "G2")
     assert graph.nodes["L1"]["group_id"] == "G1,G2" and graph.nodes["L1"]["type"] == "location"
+
+
+def test_neo4j_dates_are_typed_local_datetimes(small_world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Typed as neo4j-admin reads them (Cypher temporal syntax), so queries can range over them."""
+    import re
+
+    with small_world.copy(tmp_path) as store:
+        _export(store, "neo4j-csv", tmp_path / "neo")
+    for name in ("nodes.csv", "relationships.csv"):
+        rows = _rows(tmp_path / "neo" / name)
+        typed = [i for i, h in enumerate(rows[0]) if h.endswith("_at:localdatetime")]
+        assert len(typed) == 2, rows[0]
+        values = [r[i] for r in rows[1:] for i in typed if r[i]]
+        assert values and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?", v) for v in values)

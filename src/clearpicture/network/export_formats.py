@@ -34,9 +34,10 @@ Writer = Callable[[nx.Graph, Path], list[Path]]
 EXPORT_FORMATS: dict[str, Writer] = {}
 
 NEO4J_NODE_HEADER = ["entityId:ID", ":LABEL", "type", "role", "group_id", "degree:int", "betweenness:double",
-                     "events:int", "records:int", "sources", "first_at", "last_at", "marking"]
+                     "events:int", "records:int", "sources", "first_at:localdatetime", "last_at:localdatetime", "marking"]
+#: Dates are typed (local date-times, UTC as the store keeps them) so Cypher can compare and range over them.
 NEO4J_RELATIONSHIP_HEADER = [":START_ID", ":END_ID", ":TYPE", "kinds", "strength:double", "evidence_count:int",
-                             "first_at", "last_at", "marking"]
+                             "first_at:localdatetime", "last_at:localdatetime", "marking"]
 ANB_ENTITY_COLUMNS = ["Entity Identity", "Entity Type", "Label", "Role", "Group", "Degree", "Betweenness",
                       "Records", "Sources", "First Date", "Last Date", "Protective Marking"]
 ANB_LINK_COLUMNS = ["Entity 1 Identity", "Entity 1 Type", "Entity 1 Label", "Entity 2 Identity", "Entity 2 Type",
