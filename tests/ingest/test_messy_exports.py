@@ -418,3 +418,20 @@ def test_every_row_number_points_at_the_row_it_came_from(tmp_path: Path, pieces:
         assert shown[row][1] == pid
     for row, raw in store.sql("SELECT row_number, raw FROM quarantine"):
         assert shown[row] and shown[row][1].split("\ufffd")[0][:2] in raw
+
+
+def test_a_comma_ending_every_line_is_an_unnamed_empty_column_not_a_refused_file(tmp_path: Path) -> None:
+    """'source,person_id,forename,' refused the whole file ('column 4 has no name')."""
+    f = tmp_path / "persons.csv"
+    f.write_text("source,person_id,forename,\nNMP,1,Asha,\nNMP,2,Bo,stray\nNMP,3,Cy,\n", encoding="utf-8")
+    store = Store()
+    counts = ingest.run(store, [f]).counts
+    assert counts["errors"] == []
+    assert counts["tables"]["persons"] == {"read": 3, "loaded": 2, "quarantined": 1, "unchanged": 0,
+                                           "invalid_values": 0}
+    ((row, column, reason, raw),) = store.sql("SELECT row_number, column_name, reason, raw FROM quarantine")
+    assert (row, column, raw) == (3, None, "NMP,2,Bo,stray") and "no name" in reason  # the value is kept
+    # Only the header ends in a comma: the rows are whole as they are.
+    f.write_text("source,person_id,forename,\nNMP,1,Asha\nNMP,2,Bo\n", encoding="utf-8")
+    counts = ingest.run(Store(), [f]).counts
+    assert counts["errors"] == [] and counts["tables"]["persons"]["loaded"] == 2

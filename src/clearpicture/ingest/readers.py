@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
@@ -84,7 +85,8 @@ def _check_header(names: list[str], display: str) -> list[str]:
     return cleaned
 
 
-def _read_header(path: Path, display: str) -> list[str]:
+def _read_header(path: Path, display: str) -> tuple[list[str], int]:
+    """The header's column names, and how many unnamed columns end it (a trailing comma)."""
     try:
         with path.open("rb") as fh:
             head = fh.read(1 << 20)
@@ -99,7 +101,8 @@ def _read_header(path: Path, display: str) -> list[str]:
     text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")  # a byte-order mark, then maybe a quote
     try:
         # Universal newlines: a file whose lines end in a lone CR (old Mac exports) has a header too.
-        first = next(csv.reader(io.StringIO(text, newline=None)))
+        records = csv.reader(io.StringIO(text, newline=None))
+        first = next(records)
     except (csv.Error, StopIteration) as exc:
         raise InputError(f"{display}: line 1: cannot read the header row ({exc})") from exc
     if len(first) == 1:
@@ -109,25 +112,43 @@ def _read_header(path: Path, display: str) -> list[str]:
             if sep in first[0]:
                 raise InputError(f"{display}: line 1: the header is separated by {label}, not commas: "
                                  f"save the file as CSV with commas")
-    return _check_header(first, display)
+    # Some systems end every line with a comma: an unnamed last column, empty in every row. When
+    # the first row has no such field, only the header has the stray comma: no unnamed column.
+    width = len(first)
+    while len(first) > 1 and not first[-1].strip():
+        first.pop()
+    unnamed = width - len(first)
+    if unnamed and len(_first_record(records) or first) == len(first):
+        unnamed = 0
+    return _check_header(first, display), unnamed
+
+
+def _first_record(records: Iterator[list[str]]) -> list[str] | None:
+    """The first non-blank record after the header, when the start of the file holds one whole."""
+    try:
+        return next((r for r in records if r), None)
+    except csv.Error:
+        return None
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> StagedFile:
-    header = _read_header(src.path, src.display)
+    header, unnamed = _read_header(src.path, src.display)
     found = lines.scan(src.path)
     copy = lines.normalised_copy(src.path) if found.mixed else None
     try:
         path = copy or src.path
         blanks = lines.blank_rows(path) if found.maybe_blank else []
-        return _stage_csv_file(con, src, name, header, path, blanks)
+        return _stage_csv_file(con, src, name, header, path, blanks, unnamed)
     finally:
         if copy is not None:
             copy.unlink(missing_ok=True)
 
 
 def _stage_csv_file(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, header: list[str],
-                    path: Path, blanks: list[int]) -> StagedFile:
-    columns = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in header) + "}"
+                    path: Path, blanks: list[int], unnamed: int = 0) -> StagedFile:
+    # File names cannot start with "_", so these stand-ins for unnamed trailing columns are free.
+    extra = [f"_unnamed_{len(header) + j + 1}" for j in range(unnamed)]
+    columns = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in header + extra) + "}"
     rej = f"{name}_rej"
     try:
         con.execute(
@@ -158,6 +179,7 @@ def _stage_csv_file(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, 
             "UNQUOTED VALUE": f"broken quoting: {message}",
             "LINE SIZE OVER MAXIMUM": "a field is larger than 10 MB",
         }.get(str(etype), f"{str(etype).lower()}: {message}")
+        column = None if str(column).startswith("_unnamed_") else column  # a stand-in, not a file column
         rejects.append(Reject(int(line), column, reason, str(raw or "").lstrip("\r\n")[:10_000]))
     # Row numbers of good rows: the k-th good row sits after k good rows, the header and every
     # rejected or blank row before it. Those are few, so an ASOF join maps them cheaply.
@@ -169,7 +191,7 @@ def _stage_csv_file(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, 
     con.execute(f"CREATE TEMP TABLE {name}_gaps (good_before BIGINT, skipped BIGINT)")
     if gaps:
         con.executemany(f"INSERT INTO {name}_gaps VALUES (?, ?)", gaps)
-    cols = ", ".join(f"t.{_q(c)}" for c in header)
+    cols = ", ".join(f"t.{_q(c)}" for c in header + extra)
     con.execute(
         f"""CREATE TEMP TABLE {name} AS
             WITH t AS (SELECT *, rowid - (SELECT min(rowid) FROM {name}_tmp) AS _k FROM {name}_tmp)
@@ -178,9 +200,27 @@ def _stage_csv_file(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, 
     )
     con.execute(f"DROP TABLE {name}_tmp")
     con.execute(f"DROP TABLE {name}_gaps")
+    rejects += _reject_unnamed_values(con, name, header, extra)
     rejects = sorted(rejects + _reject_repeated_headers(con, name, header), key=lambda r: r.row)
     rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return StagedFile(name, header, rejects, int(rows))
+
+
+def _reject_unnamed_values(con: duckdb.DuckDBPyConnection, name: str, header: list[str],
+                           extra: list[str]) -> list[Reject]:
+    """Rows with a value in an unnamed trailing column are quarantined (the value belongs to no
+    column, so loading the row would drop it); the unnamed columns then leave the staging table."""
+    if not extra:
+        return []
+    cond = " OR ".join(f"{_q(c)} IS NOT NULL" for c in extra)
+    raw = "concat_ws(',', " + ", ".join(f"coalesce({_q(c)}, '')" for c in header + extra) + ")"
+    found = con.execute(f"SELECT _row, {raw} FROM {name} WHERE {cond} ORDER BY _row").fetchall()
+    con.execute(f"DELETE FROM {name} WHERE {cond}")
+    for c in extra:
+        con.execute(f"ALTER TABLE {name} DROP COLUMN {_q(c)}")
+    first = len(header) + 1
+    return [Reject(int(r), None, f"a value under column {first} or later, which has no name in the header",
+                   str(line)[:10_000]) for r, line in found]
 
 
 def _reject_repeated_headers(con: duckdb.DuckDBPyConnection, name: str, header: list[str]) -> list[Reject]:
