@@ -224,3 +224,35 @@ def test_a_place_another_record_points_at_is_shared_and_its_events_stay(world: S
     # the place stays but is not the erased person's any more: the link to it goes
     assert world.sql("SELECT count(*) FROM raw_links WHERE to_id = 'PF1-L-1'")[0][0] == 0
     assert "raw_events" not in result.deleted
+
+
+def test_erased_details_do_not_survive_in_the_workspace_file(world: Store) -> None:
+    """DuckDB frees a deleted row's blocks without overwriting them: unless the file is rewritten,
+    the erased person's name and phone can still be read from the bytes of the workspace (and of any
+    copy or backup of it made afterwards)."""
+    world.execute("CHECKPOINT")
+    before = Path(world.path).read_bytes()
+    assert ERASED["surname"].encode() in before
+    result = erase_person(world, local_operator(), *PERSON, reason="out of scope")
+    assert result.file_rewritten
+    world.execute("CHECKPOINT")
+    after = Path(world.path).read_bytes()
+    for secret in (ERASED["surname"], ERASED["phone"], ERASED["person_id"]):
+        assert secret.encode() not in after, secret
+    # the workspace is whole and still open: everyone else stays, the log still verifies
+    assert world.sql("SELECT count(*) FROM raw_persons")[0][0] == 4
+    assert audit.verify(world).ok
+    assert ("PRIMARY KEY",) in world.sql(
+        "SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'audit_log'")
+
+
+def test_an_encrypted_workspace_opened_with_a_key_not_in_the_environment_says_it_was_not_rewritten(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fresh file must be encrypted with the workspace's key; when only the caller knows it, the
+    erasure still happens and says the file was not rewritten, rather than writing it unencrypted."""
+    monkeypatch.delenv("CLEARPICTURE_DB_KEY", raising=False)
+    with Store(tmp_path / "enc.duckdb", key="a key known to the caller only") as s:
+        build_world(s)
+        result = erase_person(s, local_operator(), *PERSON, reason="out of scope")
+        assert not result.file_rewritten and "CLEARPICTURE_DB_KEY" in str(result.file_not_rewritten)
+        assert s.sql("SELECT count(*) FROM raw_persons WHERE person_id = ?", [ERASED["person_id"]]) == [(0,)]

@@ -21,7 +21,8 @@ those events and about shared objects and places) keep their rows, but the perso
 phone, postcode and date of birth are masked in their free text (:mod:`.redaction`).
 
 With the person go the notes about them, and the objects and locations linked to nobody else.
-Afterwards a sweep looks for the person's id anywhere in the store and reports what it finds.
+Afterwards a sweep looks for the person's id anywhere in the store and reports what it finds, and
+the workspace file is rewritten (:mod:`.compaction`) so the deleted rows' bytes do not linger in it.
 The log row names the person only by keyed reference, holds counts and the reason, and lists the
 recipients of earlier disclosures who should be told. Audit and account tables are never touched.
 
@@ -40,6 +41,7 @@ from typing import Any
 from ..errors import AccessDenied, InputError
 from ..store import Store
 from . import audit
+from .compaction import rewrite_file
 from .permissions import Actor, Resource, allowed
 from .redaction import redact_text_columns
 
@@ -76,6 +78,10 @@ class ErasureResult:
     residual: list[str] = field(default_factory=list)
     exports_holding_person: list[str] = field(default_factory=list)
     audit_seq: int = 0
+    #: True once the workspace file was rewritten, so the deleted rows' bytes are gone from it too.
+    file_rewritten: bool = False
+    #: Why the file could not be rewritten (the erased details may remain in its free blocks).
+    file_not_rewritten: str | None = None
 
 
 def _q(name: str) -> str:
@@ -278,6 +284,9 @@ def erase_person(store: Store, actor: Actor, source: str, person_id: str, reason
              "notify": result.notify},
             justification=reason,
         )
+    # Deleted rows stay in the file's freed blocks until overwritten: rewrite it into a fresh file.
+    result.file_not_rewritten = rewrite_file(store)
+    result.file_rewritten = result.file_not_rewritten is None
     return result
 
 
