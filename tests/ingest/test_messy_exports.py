@@ -435,3 +435,16 @@ def test_a_comma_ending_every_line_is_an_unnamed_empty_column_not_a_refused_file
     f.write_text("source,person_id,forename,\nNMP,1,Asha\nNMP,2,Bo\n", encoding="utf-8")
     counts = ingest.run(Store(), [f]).counts
     assert counts["errors"] == [] and counts["tables"]["persons"]["loaded"] == 2
+
+
+def test_a_zip_lying_in_a_folder_is_reported_not_passed_over(tmp_path: Path) -> None:
+    """A folder holding sources.csv and export.zip loaded the sources and said nothing of the zip."""
+    _package(tmp_path / "inner", [_person("1")])
+    folder = tmp_path / "delivery"
+    folder.mkdir()
+    _zip(tmp_path / "inner", folder / "export.zip")
+    (folder / "sources.csv").write_text("source,name,kind\nNMP,Northmoor Police,police\n", encoding="utf-8")
+    counts = ingest.run(Store(), [folder]).counts
+    assert counts["tables"]["sources"]["loaded"] == 1 and "persons" not in counts["tables"]
+    (error,) = counts["errors"]
+    assert error.startswith(f"{folder}/export.zip: ") and error.endswith("not read")

@@ -78,6 +78,9 @@ def run(
         # abort the transaction that loads the others.
         staged_files = []
         for i, src in enumerate(files):
+            if src.format == "zip":
+                errors.append(f"{src.display}: {src.unread}: not read")
+                continue
             targets = mapping.tables_for(src.path.name) if mapping else ([src.table] if src.table else [])
             if not targets:
                 # Found beside the files that are read, so the user expects it read: say it is not.

@@ -77,6 +77,7 @@ def _from_datapackage(folder: Path, display_root: str) -> list[SourceFile]:
         fmt = str(res.get("format") or format_of(path))
         fmt = "jsonl" if fmt in ("json", "ndjson") else fmt
         files.append(SourceFile(path, fmt, table, f"{display_root}/{res['path']}", unread))
+    files += _zips_in(folder, display_root)
     for path in sorted(folder.iterdir()):
         if (path.is_file() and path.suffix.lower() in FORMATS and path.name != "datapackage.json"
                 and not path.name.startswith(".") and path.resolve() not in listed):
@@ -85,10 +86,16 @@ def _from_datapackage(folder: Path, display_root: str) -> list[SourceFile]:
     return files
 
 
+def _zips_in(folder: Path, display_root: str) -> list[SourceFile]:
+    """Zips lying in a folder: not opened (only a zip named on the command line is), but reported."""
+    return [SourceFile(p, "zip", None, f"{display_root}/{p.name}", "a zip inside a folder is not opened (name the zip itself)")
+            for p in sorted(folder.glob("*.[zZ][iI][pP]")) if p.is_file() and not p.name.startswith(".")]
+
+
 def _from_folder(folder: Path, display_root: str, mapped: bool) -> list[SourceFile]:
     if (folder / "datapackage.json").exists() and not mapped:
         return _from_datapackage(folder, display_root)
-    files = []
+    files = _zips_in(folder, display_root)
     for path in sorted(folder.iterdir()):
         if path.is_dir() or path.name.startswith(".") or path.suffix.lower() not in FORMATS:
             continue
