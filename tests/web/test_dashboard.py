@@ -476,3 +476,22 @@ def test_a_one_source_analyst_never_sees_another_sources_records_anywhere(dash_a
     assert not leaked, leaked
     # nor what is worked out from other sources about these people: group membership, record counts
     assert not any("/dashboard/groups/" in r.text or "more from sources" in r.text for r in pages[8:])
+
+
+def test_a_suppressed_source_count_cannot_be_recovered_from_the_all_sources_row() -> None:
+    """Each quality measure is published per source and for ALL sources: hiding one source's small
+    numerator is not enough when ALL minus the other source gives it back."""
+    from clearpicture.security import Actor
+    from clearpicture.web.dashboard_pages import quality_for
+
+    def m(mid: str, source: str, n: int, d: int) -> dict[str, Any]:
+        return {"id": mid, "source": source, "numerator": n, "denominator": d, "value": n / d, "rating": "amber"}
+
+    card = {"measures": [m("m1", "ALL", 17, 100), m("m1", "A", 7, 50), m("m1", "B", 10, 50),
+                         m("m2", "ALL", 5, 100), m("m2", "A", 2, 50), m("m2", "B", 3, 50)],
+            "timeliness": [], "fields": []}
+    shown, note = quality_for(Actor("nat", "national"), card)
+    assert note is not None
+    m1 = {r["source"]: r for r in shown["measures"] if r["id"] == "m1"}
+    assert m1["A"]["numerator"] is None
+    assert m1["ALL"]["numerator"] is None or m1["B"]["numerator"] is None, m1

@@ -10,13 +10,14 @@ review tool reviews pasted text and stores nothing. No personal data here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from ..definitions import summarise
-from ..disclosure import DisclosureRule
+from ..disclosure import DisclosureRule, protect_table
 from ..language import review
 from ..quality import scorecard
 from ..report import queries
@@ -108,20 +109,20 @@ def quality(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDe
         session=session)
 
 
-def _protected(actor: Actor, rows: list[dict[str, Any]], counts: list[str], labels: list[str],
-               derived: list[str]) -> tuple[list[dict[str, Any]], str | None]:
-    """``counts_for`` keeping the rows' other columns; ``derived`` ones (rates, medians: functions of
-    the counts) are blanked wherever one of the row's counts is suppressed."""
-    shown, note = counts_for(actor, rows, counts, labels)
-    if note is None:
-        return shown, None
+def _protected(rows: list[dict[str, Any]], counts: list[str], labels: list[str], derived: list[str],
+               subtotals: Sequence[str] = ()) -> tuple[list[dict[str, Any]], str]:
+    """Disclosure control keeping the rows' other columns; ``derived`` ones (rates, medians:
+    functions of the counts) are blanked wherever one of the row's counts is suppressed.
+    ``subtotals`` names label columns grouping rows whose sum is published as another row."""
+    table = protect_table([{k: r.get(k) for k in (*labels, *counts)} for r in rows], counts, labels,
+                          subtotals=subtotals)
     out = []
-    for new, full in zip(shown, rows, strict=True):
+    for new, full in zip(table.rows, rows, strict=True):
         row = {**full, **new}
         if any(row[c] is None for c in counts):
             row.update(dict.fromkeys(derived))
         out.append(row)
-    return out, note
+    return out, table.note
 
 
 def quality_for(actor: Actor, card: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -131,14 +132,16 @@ def quality_for(actor: Actor, card: dict[str, Any]) -> tuple[dict[str, Any], str
     cells are left out (they would give the count away: a green "0 expected" rating says 0)."""
     if allowed(actor, "read_true_counts", Resource("dashboard")):
         return card, None
-    measures, note = _protected(actor, card["measures"], ["numerator", "denominator"], ["id", "source"],
-                                ["value", "rating"])
+    # A measure's ALL row is the sum of its source rows: each measure is a subtotal group, so one
+    # hidden source count cannot be worked out as ALL minus the other sources.
+    measures, note = _protected(card["measures"], ["numerator", "denominator"], ["id", "source"],
+                                ["value", "rating"], subtotals=["id"])
     for m in measures:
         if m["value"] is not None:
             m["value"] = m["numerator"] / m["denominator"] if m["denominator"] else None
-    timeliness, _ = _protected(actor, card["timeliness"], ["events"], ["source", "kind"],
+    timeliness, _ = _protected(card["timeliness"], ["events"], ["source", "kind"],
                                ["median_days", "p90_days"])
-    fields, _ = _protected(actor, card["fields"], ["rows"], ["source", "table", "field"],
+    fields, _ = _protected(card["fields"], ["rows"], ["source", "table", "field"],
                            ["completeness", "validity", "completeness_rating", "validity_rating"])
     return {**card, "measures": measures, "timeliness": timeliness, "fields": fields}, note
 
