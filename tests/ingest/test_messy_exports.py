@@ -448,3 +448,25 @@ def test_a_zip_lying_in_a_folder_is_reported_not_passed_over(tmp_path: Path) -> 
     assert counts["tables"]["sources"]["loaded"] == 1 and "persons" not in counts["tables"]
     (error,) = counts["errors"]
     assert error.startswith(f"{folder}/export.zip: ") and error.endswith("not read")
+
+
+def test_a_descriptor_as_windows_tools_and_frictionless_write_it_is_read(tmp_path: Path) -> None:
+    """A byte-order mark refused the whole package; format 'CSV' was 'unsupported'; a path listing
+    two parts of one table, a URL and a '../' path were each skipped without a word."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (tmp_path / "secret.csv").write_text(_csv_text(PERSON_COLS, [_person("9")]), encoding="utf-8")
+    for part, pid in (("persons_1.csv", "1"), ("persons_2.csv", "2")):
+        (pkg / part).write_text(_csv_text(PERSON_COLS, [_person(pid)]), encoding="utf-8")
+    resources = [{"name": "persons", "path": ["persons_1.csv", "persons_2.csv"], "format": "CSV"},
+                 {"name": "events", "path": "https://example.org/events.csv"},
+                 {"name": "notes", "path": "../secret.csv"}]
+    (pkg / "datapackage.json").write_text(json.dumps({"resources": resources}), encoding="utf-8-sig")
+    store = Store()
+    counts = ingest.run(store, [pkg]).counts
+    assert counts["tables"]["persons"]["loaded"] == 2 and set(counts["tables"]) == {"persons"}
+    assert sorted(counts["errors"]) == [
+        f"{pkg}/../secret.csv: a path outside the package folder (give the file beside datapackage.json): not read",
+        f"{pkg}/https://example.org/events.csv: a path outside the package folder (give the file beside "
+        "datapackage.json): not read"]
+    assert store.sql("SELECT count(*) FROM raw_persons WHERE person_id = '9'") == [(0,)]

@@ -56,27 +56,36 @@ def _not_a_table(what: str) -> str:
 def _from_datapackage(folder: Path, display_root: str) -> list[SourceFile]:
     descriptor = folder / "datapackage.json"
     try:
-        doc = json.loads(descriptor.read_text(encoding="utf-8"))
+        doc = json.loads(descriptor.read_text(encoding="utf-8-sig"))  # Windows tools add a byte-order mark
         resources = doc["resources"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{descriptor}: not a readable data package descriptor ({exc})") from exc
     files: list[SourceFile] = []
     listed: set[Path] = set()
+    inside = folder.resolve()
     for i, res in enumerate(resources):
         if not isinstance(res, dict) or "path" not in res:
             raise InputError(f"{descriptor}: resources[{i}] has no path")
-        path = folder / str(res["path"])
-        listed.add(path.resolve())
-        if not path.exists():
-            continue  # a table may be absent when a source has none of it
-        name = str(res.get("name") or path.stem)
-        # The resource's name says which table; a name that is not a table (``people``) falls
-        # back to the file's name, and failing both the file is reported, never passed over.
-        table = name if name in standard.TABLE_NAMES else table_of(path.stem)
-        unread = None if table else _not_a_table(f"its datapackage.json resource name '{name}'")
-        fmt = str(res.get("format") or format_of(path))
-        fmt = "jsonl" if fmt in ("json", "ndjson") else fmt
-        files.append(SourceFile(path, fmt, table, f"{display_root}/{res['path']}", unread))
+        # A Frictionless path is one file or a list of parts of one table.
+        for part in res["path"] if isinstance(res["path"], list) else [res["path"]]:
+            path = folder / str(part)
+            display = f"{display_root}/{part}"
+            if "://" in str(part) or not path.resolve().is_relative_to(inside):
+                # Nothing is fetched at run time, and a descriptor may not reach outside its folder.
+                files.append(SourceFile(path, "csv", None, display,
+                                        "a path outside the package folder (give the file beside datapackage.json)"))
+                continue
+            listed.add(path.resolve())
+            if not path.exists():
+                continue  # a table may be absent when a source has none of it
+            name = str(res.get("name") or path.stem)
+            # The resource's name says which table; a name that is not a table (``people``) falls
+            # back to the file's name, and failing both the file is reported, never passed over.
+            table = name if name in standard.TABLE_NAMES else table_of(path.stem)
+            unread = None if table else _not_a_table(f"its datapackage.json resource name '{name}'")
+            fmt = str(res.get("format") or format_of(path)).lower()
+            fmt = "jsonl" if fmt in ("json", "ndjson") else fmt
+            files.append(SourceFile(path, fmt, table, display, unread))
     files += _zips_in(folder, display_root)
     for path in sorted(folder.iterdir()):
         if (path.is_file() and path.suffix.lower() in FORMATS and path.name != "datapackage.json"
