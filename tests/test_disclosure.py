@@ -97,3 +97,14 @@ def test_subtotal_groups_get_their_own_secondary_suppression() -> None:
         hidden = [n for (r, _, n), row in zip(grid, out.rows, strict=True) if r == role and row["n"] is None]
         assert len(hidden) != 1 and (not hidden or sum(hidden) >= 10), (role, hidden)
     assert [r["n"] for r in out.rows] == [None, 25, None, None, None, 30]
+
+
+def test_columns_that_do_not_add_up_across_a_row_keep_the_row_visible() -> None:
+    """Notes reviewed and notes flagged: hiding the 3 flagged does not require hiding the 40 reviewed."""
+    rows = [{"team": "a", "notes": 40, "flagged": 3}, {"team": "b", "notes": 35, "flagged": 4},
+            {"team": "c", "notes": 50, "flagged": 12}]
+    additive = protect_table(rows, ["notes", "flagged"], ["team"], STRICT)
+    assert additive.rows[0]["notes"] is None  # a row total notes + flagged is assumed
+    out = protect_table(rows, ["notes", "flagged"], ["team"], STRICT, row_totals=False)
+    assert [r["notes"] for r in out.rows] == [40, 35, 50]
+    assert [r["flagged"] for r in out.rows] == [None, None, None]  # 3 + 4 < 10: the 12 goes too

@@ -64,12 +64,12 @@ def protect_count(value: int, rule: DisclosureRule = DisclosureRule()) -> int | 
     return None if value < rule.threshold else _round(value, rule.rounding)
 
 
-def _lines(rows: Sequence[Mapping[str, Any]], n_cols: int,
-           subtotals: Sequence[str]) -> list[list[tuple[int, int]]]:
+def _lines(rows: Sequence[Mapping[str, Any]], n_cols: int, subtotals: Sequence[str],
+           row_totals: bool = True) -> list[list[tuple[int, int]]]:
     """The sets of cells whose total is (or may be) published: rows, columns, and subtotal groups."""
     n_rows = len(rows)
     lines: list[list[tuple[int, int]]] = []
-    if n_cols > 1:
+    if n_cols > 1 and row_totals:
         lines += [[(r, c) for c in range(n_cols)] for r in range(n_rows)]
     if n_rows > 1:
         lines += [[(r, c) for r in range(n_rows)] for c in range(n_cols)]
@@ -113,6 +113,7 @@ def protect_table(
     group_columns: Sequence[str] = (),
     rule: DisclosureRule = DisclosureRule(),
     subtotals: Sequence[str] = (),
+    row_totals: bool = True,
 ) -> ProtectedTable:
     """Apply disclosure control to a table of counts.
 
@@ -121,7 +122,9 @@ def protect_table(
     columns, with row totals (when there are several count columns) and column totals implied.
     ``subtotals`` names label columns whose values group rows into totals published elsewhere
     (victims and suspects in one column, say, when each role's total is a headline figure): each
-    group's cells then get secondary suppression of their own.
+    group's cells then get secondary suppression of their own. ``row_totals=False`` says the count
+    columns do not add up across a row (notes and flagged notes, numerator and denominator): no row
+    total exists to recover a hidden cell from, so rows get no secondary suppression of their own.
     """
     cells = [[int(r.get(c) or 0) for c in count_columns] for r in rows]
     n_rows, n_cols = len(cells), len(count_columns)
@@ -129,7 +132,7 @@ def protect_table(
         (i, j) for i in range(n_rows) for j in range(n_cols) if cells[i][j] < rule.threshold
     }
     if rule.secondary:
-        _secondary(cells, suppressed, _lines(rows, n_cols, subtotals), rule.threshold if rule.hidden_sums else 0)
+        _secondary(cells, suppressed, _lines(rows, n_cols, subtotals, row_totals), rule.threshold if rule.hidden_sums else 0)
     out: list[dict[str, Any]] = []
     for i, r in enumerate(rows):
         new = {k: r[k] for k in group_columns if k in r}

@@ -230,3 +230,10 @@ def test_scale_names_each_definition_source_and_the_stage_notes(small_world: Wor
     for d in summary.values():
         assert d["definition_id"] in notes and d["citation"] in notes
     assert "network stage not run: no group_members" in notes
+
+
+def test_partner_language_table_shows_the_notes_reviewed(partner: dict[str, Section]) -> None:
+    """Hiding a team's few flagged notes need not hide how many notes were reviewed: they do not add up."""
+    rows = partner["language"].tables[0].rows
+    assert any(r["notes"] is not None for r in rows)
+    assert all(r["flagged_notes"] is None or r["flagged_notes"] >= 10 for r in rows)

@@ -34,6 +34,9 @@ class SectionTable:
     subtotals: list[str] = field(default_factory=list)
     #: rate column -> (numerator, denominator, scale, decimals): recomputed from the protected counts
     rates: dict[str, tuple[str, str, float, int]] = field(default_factory=dict)
+    #: False when the count columns do not add up across a row (reviewed and flagged, people and
+    #: recorded): rows then need no secondary suppression of their own
+    row_totals: bool = True
 
     def protect(self, rule: DisclosureRule) -> SectionTable:
         """The table with counts protected and every rate worked out again from what is shown.
@@ -44,13 +47,14 @@ class SectionTable:
         if not self.count_columns or not self.rows:
             return self
         labels = [c for c in self.columns if c not in self.count_columns]
-        out = protect_table(self.rows, self.count_columns, labels, rule, subtotals=self.subtotals)
+        out = protect_table(self.rows, self.count_columns, labels, rule, subtotals=self.subtotals,
+                            row_totals=self.row_totals)
         for row in out.rows:
             for rate, (num, den, scale, decimals) in self.rates.items():
                 n, d = row.get(num), row.get(den)
                 row[rate] = None if n is None or not d else round(scale * n / d, decimals)
         return SectionTable(self.caption, self.columns, out.rows, self.count_columns, out.note, self.subtotals,
-                            self.rates)
+                            self.rates, self.row_totals)
 
 
 @dataclass

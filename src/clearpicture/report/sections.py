@@ -113,7 +113,7 @@ def scale(ctx: Context) -> Section:
     table = SectionTable(
         "Cases, victims and offenders meeting each definition, and flagging",
         ["id", "version", "cases", "crimes", "victims", "offenders", "unflagged", "flagged_not_meeting"],
-        rows, ["cases", "crimes", "victims", "offenders", "unflagged", "flagged_not_meeting"],
+        rows, ["cases", "crimes", "victims", "offenders", "unflagged", "flagged_not_meeting"], row_totals=False,
     )
     shown = ctx.table(table)
     chart = bar_chart_svg(shown.rows, "id", "cases", title="Cases meeting each definition")
@@ -204,7 +204,8 @@ def ethnicity(ctx: Context) -> Section:
     rec_table = ctx.table(SectionTable(
         "Ethnicity and nationality recording (distinct people)",
         ["role", "people", "self_defined_recorded", "officer_observed_recorded", "nationality_recorded"],
-        rec, ["people", "self_defined_recorded", "officer_observed_recorded", "nationality_recorded"]))
+        rec, ["people", "self_defined_recorded", "officer_observed_recorded", "nationality_recorded"],
+        row_totals=False))
     agg = ctx.table(SectionTable("Self-defined ethnicity (2021 Census broad groups; each person once)",
                                  ["role", "ethnic_group", "people"], queries.ethnicity_aggregates(ctx.store), ["people"],
                                  subtotals=["role"]))
@@ -225,7 +226,7 @@ def quality(ctx: Context) -> Section:
                 for m in doc.get("measures", [])]
     table = SectionTable("Safeguarding data-quality measures", ["id", "source", "value", "numerator", "denominator"],
                          measures, ["numerator", "denominator"], subtotals=["id"],
-                         rates={"value": ("numerator", "denominator", 1.0, 2)})
+                         rates={"value": ("numerator", "denominator", 1.0, 2)}, row_totals=False)
     fields = [{k: f.get(k) for k in ("source", "table", "field", "rows", "completeness", "validity")}
               for f in doc.get("fields", []) if f.get("field") in ("date_of_birth", "ethnicity_self",
                                                                    "ethnicity_officer", "postcode", "flags")]

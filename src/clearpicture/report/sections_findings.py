@@ -74,7 +74,8 @@ def language(ctx: Context) -> Section:
                               ORDER BY source, team""")
     table = SectionTable("Notes with victim-blaming or adultifying language, by team",
                          ["source", "team", "notes", "flagged_notes", "per_1000"], rows, ["notes", "flagged_notes"],
-                         subtotals=["source"], rates={"per_1000": ("flagged_notes", "notes", 1000.0, 1)})
+                         subtotals=["source"], rates={"per_1000": ("flagged_notes", "notes", 1000.0, 1)},
+                         row_totals=False)
     shown = ctx.table(table)
     return Section("language", "Language about children in case notes", [
         "Notes are reviewed against published practitioners' guidance (The Children's Society and partners' "
