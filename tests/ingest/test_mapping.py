@@ -116,3 +116,10 @@ def test_unquoted_yes_and_no_in_values_are_an_error_not_a_silent_non_match(tmp_p
     assert str(err.value).startswith(f"{f}: tables.events.columns.flags.values: ") and "quote" in str(err.value)
     f.write_text("name: x\ntables:\n  events:\n    columns:\n      flags: {from: CSE Flag, values: {'Yes': CSE}}\n")
     assert load_mapping(f).tables["events"].columns["flags"].values == {"Yes": "CSE"}
+
+
+def test_a_mapped_column_named_in_another_case_points_at_the_files_column(tmp_path: Path) -> None:
+    m = tmp_path / "m.yaml"
+    m.write_text("name: x\ntables:\n  persons:\n    columns:\n      source: {from: force}\n      person_id: Person URN\n")
+    (error,) = ingest.run(Store(), [DATA / "crime_extract_2024.csv"], load_mapping(m)).counts["errors"]
+    assert "column 'force' (mapped to source) is missing (the file has 'Force'" in error

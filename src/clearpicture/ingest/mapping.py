@@ -211,7 +211,9 @@ def _spec_sql(spec: ColumnSpec, file_columns: set[str], display: str, target: st
     else:
         assert spec.from_ is not None
         if spec.from_ not in file_columns:
-            raise MissingColumnError(f"{display}: column '{spec.from_}' (mapped to {target}) is missing")
+            near = [c for c in file_columns if _normal_name(c) == _normal_name(spec.from_)]
+            hint = f" (the file has {shown_name(near[0])}: 'from' names a column exactly)" if near else ""
+            raise MissingColumnError(f"{display}: column '{spec.from_}' (mapped to {target}) is missing{hint}")
         expr = f"NULLIF(trim({_q(spec.from_)}), '')"
     if spec.case == "upper":
         expr = f"upper({expr})"
