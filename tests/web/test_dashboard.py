@@ -495,3 +495,22 @@ def test_a_suppressed_source_count_cannot_be_recovered_from_the_all_sources_row(
     m1 = {r["source"]: r for r in shown["measures"] if r["id"] == "m1"}
     assert m1["A"]["numerator"] is None
     assert m1["ALL"]["numerator"] is None or m1["B"]["numerator"] is None, m1
+
+
+def test_a_teams_hidden_category_count_cannot_be_worked_back_from_its_all_row() -> None:
+    """On the language page a team's 'all' findings are the sum of its categories' findings: one
+    hidden category must not be left alone beside the published 'all' and the other categories."""
+    from clearpicture.security import Actor
+    from clearpicture.web.dashboard_common import counts_for
+
+    def r(team: str, category: str, notes: int, flagged: int, findings: int) -> dict[str, Any]:
+        return {"source": "PF1", "team": team, "category": category, "notes": notes, "flagged_notes": flagged,
+                "findings": findings}
+
+    rows = [r("A", "all", 40, 14, 15), r("A", "blame", 40, 3, 3), r("A", "terminology", 40, 11, 12),
+            r("B", "all", 30, 2, 2), r("B", "blame", 30, 1, 1), r("B", "terminology", 30, 1, 1)]
+    shown, _ = counts_for(Actor("nat", "national"), rows, ["notes", "flagged_notes", "findings"],
+                          ["source", "team", "category"], subtotals=["source", "team"])
+    a = {x["category"]: x for x in shown if x["team"] == "A"}
+    assert a["blame"]["findings"] is None
+    assert a["all"]["findings"] is None or a["terminology"]["findings"] is None, a

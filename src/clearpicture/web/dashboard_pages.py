@@ -211,6 +211,10 @@ def latest_estimate(store: Store, partner: bool) -> tuple[list[dict[str, Any]], 
     return results, models, patterns, note
 
 
+#: A team's 'all' row holds the sum of its categories' findings: the team's rows are a subtotal group.
+_TEAM = ("source", "team")
+
+
 def language_team_rates(store: Store) -> list[dict[str, Any]]:
     """Findings per team over the whole period (the ``source_team`` level of ``language_rates``)."""
     if not store.has_table("language_rates"):
@@ -229,7 +233,7 @@ def language(request: Request, session: SessionDep, db: DbDep, purpose: PurposeD
     categories = sorted({str(r["category"]) for r in every} | {"all"}, key=lambda c: (c != "all", c))
     # Disclosure control over every category at once (as before the facet), then the facet's rows.
     rows, note = counts_for(session.actor, every, ["notes", "flagged_notes", "findings"],
-                            ["source", "team", "category"])
+                            ["source", "team", "category"], subtotals=_TEAM)
     rows = [r for r in rows if r["category"] == category]
     if note is not None:
         for r in rows:
@@ -270,7 +274,7 @@ def language_review(request: Request, session: Annotated[Session, Depends(requir
     with db.reading() as store:
         every = language_team_rates(store)
     rows, note = counts_for(session.actor, every, ["notes", "flagged_notes", "findings"],
-                            ["source", "team", "category"])
+                            ["source", "team", "category"], subtotals=_TEAM)
     rows = [r for r in rows if r["category"] == "all"]
     categories = sorted({str(r["category"]) for r in every} | {"all"}, key=lambda c: (c != "all", c))
     return render(request, "dash/language.html", {**ctx, "rows": rows, "note": note, "category": "all",
