@@ -151,7 +151,7 @@ def _two_list_estimate() -> Store:
             observed BIGINT, estimate DOUBLE, unobserved DOUBLE, lower DOUBLE, upper DOUBLE, level DOUBLE,
             interval_method VARCHAR, model VARCHAR, method VARCHAR, warnings VARCHAR)""")
         s.execute("""INSERT INTO estimate_results VALUES (?, 'cse-dfe-2017', 'all', '["police", "social_care"]', 60,
-            90.0, 30.0, 75.0, 120.0, 0.95, 'profile', '', 'fixed', '[]')""", [run])
+            90.0, 30.0, 75.0, 120.0, 0.9, 'profile', '', 'fixed', '[]')""", [run])
         s.execute("CREATE TABLE estimate_patterns (run_id VARCHAR, stratum VARCHAR, lists VARCHAR, pattern VARCHAR, "
                   "count BIGINT)")
         for pattern, n in (("10", 30), ("01", 20), ("11", 10)):
@@ -237,3 +237,11 @@ def test_partner_language_table_shows_the_notes_reviewed(partner: dict[str, Sect
     rows = partner["language"].tables[0].rows
     assert any(r["notes"] is not None for r in rows)
     assert all(r["flagged_notes"] is None or r["flagged_notes"] >= 10 for r in rows)
+
+
+def test_the_estimate_states_its_own_interval_level_and_method() -> None:
+    """An interval at 90% must not be printed as a 95% one."""
+    with _two_list_estimate() as s:
+        text = estimate_section(Context(s, "operational")).paragraphs[0]
+    assert "90% interval 75 to 120" in text and "95%" not in text
+    assert "profile likelihood" in text and "fixed by the analyst" in text

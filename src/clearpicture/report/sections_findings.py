@@ -88,6 +88,12 @@ def _num(x: float | None) -> str:
     return "no finite limit" if x is None or x != x or x in (float("inf"), float("-inf")) else f"{x:,.0f}"
 
 
+#: How the interval and the model were arrived at, in words (estimate.intervals, estimate.select).
+_INTERVALS = {"averaged": "model-averaged over the candidate models", "profile": "profile likelihood",
+              "parametric": "parametric bootstrap", "lognormal": "log-normal", "bca": "bias-corrected bootstrap"}
+_METHODS = {"aic": "chosen by AIC", "bic": "chosen by BIC", "fixed": "fixed by the analyst",
+            "stepwise_bhs": "chosen stepwise (stepwise_bhs)", "stepwise_csv": "chosen stepwise (stepwise_csv)"}
+
 _LATEST_ESTIMATE = "(SELECT max_by(run_id, finished_at) FROM runs WHERE stage = 'estimate' AND status = 'ok')"
 
 
@@ -137,7 +143,7 @@ def _estimate_basis(ctx: Context, lists: list[str]) -> list[str]:
 def estimate(ctx: Context) -> Section:
     if not _stage_done(ctx, "estimate") or not ctx.store.has_table("estimate_results"):
         return Section("estimate", "Victims not known to any agency", ["The estimate stage has not been run."])
-    res = ctx.store.dicts("""SELECT stratum, lists, observed, estimate, lower, upper, model, method, interval_method,
+    res = ctx.store.dicts("""SELECT stratum, lists, observed, estimate, lower, upper, level, model, method, interval_method,
                                     warnings FROM estimate_results WHERE stratum = 'all' AND run_id = """ + _LATEST_ESTIMATE)
     if not res:
         return Section("estimate", "Victims not known to any agency", ["No estimate was stored."])
@@ -160,8 +166,9 @@ def estimate(ctx: Context) -> Section:
     ctx.facts["estimate"] = r
     paras = [f"Multiple systems estimation over {', '.join(json.loads(r['lists']))} lists: "
              f"{r['observed']:,} child victims are known to at least one agency; the estimated total is "
-             f"{r['estimate']:,.0f} (95% interval {_num(r['lower'])} to {_num(r['upper'])}; model {r['model'] or 'main effects'}, "
-             f"chosen by {r['method']}, interval {r['interval_method']}).",
+             f"{r['estimate']:,.0f} ({100 * float(r.get('level') or 0.95):.0f}% interval {_num(r['lower'])} to "
+             f"{_num(r['upper'])}, {_INTERVALS.get(r['interval_method'], str(r['interval_method']))}; model "
+             f"{r['model'] or 'main effects'}, {_METHODS.get(r['method'], 'chosen by ' + str(r['method']))}).",
              "The estimate rests on assumptions (lists overlap as the model says, every victim could appear on a "
              "list); the table of candidate models below shows how far model choice alone moves it.",
              *_estimate_basis(ctx, json.loads(r["lists"]))]
