@@ -126,6 +126,13 @@ def test_run_is_recorded_and_ratings_come_from_the_thresholds_file(store: Store,
         (lambda d: d["measures"]["cse_flag_share"].update(gren=1), "gren"),
         (lambda d: d["fields"].pop("default"), "fields.default"),
         (lambda d: d["fields"]["default"]["completeness"].update(green="high"), "fields.default.completeness.green"),
+        # Accepted before and never applied: a misspelt field key, and a limit written as a percentage.
+        (lambda d: d["fields"].update({"persons.ethnicty_self": {"completeness": {"green": 0.9, "amber": 0.5}}}),
+         "fields.persons.ethnicty_self: not a field the scorecard rates"),
+        (lambda d: d["fields"].update({"persons.person_id": {"completeness": {"green": 0.9, "amber": 0.5}}}),
+         "fields.persons.person_id"),
+        (lambda d: d["measures"].update(crimes_with_location={"green": 90, "amber": 70}),
+         "measures.crimes_with_location.green: must be a share from 0 to 1"),
     ],
 )
 def test_invalid_thresholds_file_gives_one_line_error(tmp_path: Path, change: Any, key: str) -> None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 from .. import standard
 from ..ingest.load import has_control_sql
 
-__all__ = ["ENTITY_MEASURE_IDS", "MEASURE_IDS", "entity_measures_sql", "field_checks_sql", "measures_sql", "timeliness_sql"]
+__all__ = ["ENTITY_MEASURE_IDS", "MEASURE_IDS", "SKIPPED_FIELDS", "entity_measures_sql", "field_checks_sql", "measures_sql", "timeliness_sql"]
 
 #: Identity columns are always filled (ingest quarantines rows without them): not scored.
-_SKIP = {"source", "person_id", "object_id", "location_id", "event_id", "note_id"}
+SKIPPED_FIELDS = frozenset({"source", "person_id", "object_id", "location_id", "event_id", "note_id"})
 
 MEASURE_IDS: tuple[str, ...] = (
     "cse_flag_share", "victim_ethnicity_self_recorded", "victim_ethnicity_officer_recorded",
@@ -55,7 +55,7 @@ def field_checks_sql(table: str) -> str:
     """Rows, filled and valid per source for every field of ``raw_<table>``."""
     parts = []
     for f in standard.table(table).fields:
-        if f.name in _SKIP:
+        if f.name in SKIPPED_FIELDS:
             continue
         raw = f'"{f.name}_raw"' if f.validated else f'"{f.name}"'
         filled = f"nullif(trim(CAST({raw} AS VARCHAR)), '') IS NOT NULL"

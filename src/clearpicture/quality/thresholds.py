@@ -15,8 +15,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .. import standard
 from ..configfile import read_yaml
 from ..errors import ConfigError
+from .checks_sql import SKIPPED_FIELDS
 
 __all__ = ["Band", "Thresholds", "load_thresholds", "shipped_thresholds"]
 
@@ -27,8 +29,9 @@ class Band(BaseModel):
     """Limits for one figure; ``higher_is_better`` false for shares of something bad."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    green: float = Field(ge=0)
-    amber: float = Field(ge=0)
+    # Every figure rated is a share: a limit written as a percentage (90) would never be reached.
+    green: float = Field(ge=0, le=1)
+    amber: float = Field(ge=0, le=1)
     higher_is_better: bool = True
 
     @model_validator(mode="after")
@@ -91,6 +94,8 @@ def parse_thresholds(data: Any, path: str | Path, known_measures: set[str] | Non
     except ValidationError as exc:
         err = exc.errors()[0]
         msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] in ("less_than_equal", "greater_than_equal"):
+            msg = "must be a share from 0 to 1 (90% is 0.9)"
         loc = _loc(tuple(err["loc"]))
         if loc == "(top level)" and "." in msg.split(":")[0]:
             loc, _, msg = msg.partition(": ")
@@ -99,7 +104,19 @@ def parse_thresholds(data: Any, path: str | Path, known_measures: set[str] | Non
         unknown = sorted(set(t.measures) - known_measures - {"default"})
         if unknown:
             raise ConfigError(f"{path}: measures.{unknown[0]}: not a measure the quality stage computes")
+    # A misspelt field key (persons.ethnicty_self) was accepted and never applied: the field was
+    # rated on the default bands while the force believed its own were in force.
+    unknown_fields = sorted(k for k in t.fields if k != "default" and k not in scored_fields())
+    if unknown_fields:
+        raise ConfigError(f"{path}: fields.{unknown_fields[0]}: not a field the scorecard rates "
+                          "(write table.field, e.g. persons.ethnicity_self)")
     return t
+
+
+def scored_fields() -> set[str]:
+    """``table.field`` for every field the scorecard rates (identity columns are not rated)."""
+    return {f"{t}.{f.name}" for t in standard.TABLE_NAMES for f in standard.table(t).fields
+            if f.name not in SKIPPED_FIELDS}
 
 
 def load_thresholds(path: str | Path, known_measures: set[str] | None = None) -> Thresholds:
