@@ -245,3 +245,8 @@ def test_the_estimate_states_its_own_interval_level_and_method() -> None:
         text = estimate_section(Context(s, "operational")).paragraphs[0]
     assert "90% interval 75 to 120" in text and "95%" not in text
     assert "profile likelihood" in text and "fixed by the analyst" in text
+
+
+def test_quality_says_why_its_recording_rates_differ_from_the_summary(inside: dict[str, Section]) -> None:
+    """Two different 'ethnicity recorded' figures on one page must say what each counts."""
+    assert any("every victim and suspect record" in p and "people in scope" in p for p in inside["quality"].paragraphs)

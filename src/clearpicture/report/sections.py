@@ -234,7 +234,11 @@ def quality(ctx: Context) -> Section:
                                                                       "completeness", "validity"], fields, ["rows"])
     return Section("quality", "Data quality", [
         "Completeness is the share of records where a field is filled; validity the share of filled values "
-        "that pass the standard's checks."], [ctx.table(table), ctx.table(ftable)])
+        "that pass the standard's checks.",
+        "The recording measures (victim_ and suspect_ethnicity and nationality) count every victim and suspect "
+        "record on any event of the agency, so they differ from the summary's completeness, which counts the "
+        "people in scope once each (a person counts as recorded when any of their records holds a value)."],
+        [ctx.table(table), ctx.table(ftable)])
 
 
 @register_section("method", last=True)
