@@ -514,3 +514,17 @@ def test_a_teams_hidden_category_count_cannot_be_worked_back_from_its_all_row() 
     a = {x["category"]: x for x in shown if x["team"] == "A"}
     assert a["blame"]["findings"] is None
     assert a["all"]["findings"] is None or a["terminology"]["findings"] is None, a
+
+
+def test_hidden_cells_do_not_add_up_to_a_small_count_beside_a_published_total() -> None:
+    """Two sources of 3 and 4 records hidden beside a published total still say 'about 7 between
+    them': the dashboard protects as the partner profile does (hidden cells must not sum to a small
+    count), so a national user learns no more here than from the report."""
+    from clearpicture.report.model import REPORT_RULE
+    from clearpicture.security import Actor
+    from clearpicture.web.dashboard_common import counts_for
+
+    rows = [{"source": s, "person_records": n} for s, n in (("A", 3), ("B", 4), ("C", 50), ("D", 60))]
+    shown, _ = counts_for(Actor("nat", "national"), rows, ["person_records"], ["source"])
+    hidden = [r["source"] for r in shown if r["person_records"] is None]
+    assert sum(n for s, n in (("A", 3), ("B", 4), ("C", 50), ("D", 60)) if s in hidden) >= REPORT_RULE.threshold

@@ -18,14 +18,18 @@ from typing import Any
 from fastapi import HTTPException
 from fastapi.responses import Response
 
-from ..disclosure import protect_table
+from ..disclosure import DisclosureRule, protect_table
 from ..errors import AccessDenied
 from ..security import Actor, Resource, allowed, audit
 from ..security.exports import authorise_disclosure, write_csv
 from ..store import Store
 from .db import Database
 
-__all__ = ["cached_aggregate", "counts_for", "csv_download", "need", "page_model"]
+__all__ = ["RULE", "cached_aggregate", "counts_for", "csv_download", "need", "page_model"]
+
+#: The partner problem profile's rule (``report.model.REPORT_RULE``): hidden cells must also not add
+#: up to a small count, so a role without true counts learns no more here than from the report.
+RULE = DisclosureRule(hidden_sums=True)
 
 def cached_aggregate(store: Store, name: str, compute: Callable[[Store], Any]) -> Any:
     """``compute(store)`` from the app's page cache until the data changes (a stage run or an erasure).
@@ -68,7 +72,7 @@ def counts_for(actor: Actor, rows: Sequence[Mapping[str, Any]], count_columns: S
     if allowed(actor, "read_true_counts", Resource("dashboard")):
         return [dict(r) for r in rows], None
     table = protect_table([{k: r.get(k) for k in (*group_columns, *count_columns)} for r in rows],
-                          count_columns, group_columns, subtotals=subtotals)
+                          count_columns, group_columns, RULE, subtotals=subtotals)
     return table.rows, table.note
 
 

@@ -17,14 +17,14 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from ..definitions import summarise
-from ..disclosure import DisclosureRule, protect_table
+from ..disclosure import protect_table
 from ..language import review
 from ..quality import scorecard
 from ..report import queries
 from ..security import Actor, Resource, allowed
 from ..security.sessions import Session
 from ..store import Store
-from .dashboard_common import cached_aggregate, counts_for, csv_download, need
+from .dashboard_common import RULE, cached_aggregate, counts_for, csv_download, need
 from .db import Database
 from .deps import get_db, require_csrf, require_session, stated_purpose
 from .templating import render
@@ -114,7 +114,7 @@ def _protected(rows: list[dict[str, Any]], counts: list[str], labels: list[str],
     """Disclosure control keeping the rows' other columns; ``derived`` ones (rates, medians:
     functions of the counts) are blanked wherever one of the row's counts is suppressed.
     ``subtotals`` names label columns grouping rows whose sum is published as another row."""
-    table = protect_table([{k: r.get(k) for k in (*labels, *counts)} for r in rows], counts, labels,
+    table = protect_table([{k: r.get(k) for k in (*labels, *counts)} for r in rows], counts, labels, RULE,
                           subtotals=subtotals)
     out = []
     for new, full in zip(table.rows, rows, strict=True):
@@ -207,7 +207,7 @@ def latest_estimate(store: Store, partner: bool) -> tuple[list[dict[str, Any]], 
     if partner:
         results = [partner_result_row(r) for r in results]
         models = partner_models(models)
-        note = note or DisclosureRule().note()
+        note = note or RULE.note()
     return results, models, patterns, note
 
 
