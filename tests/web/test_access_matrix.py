@@ -223,3 +223,17 @@ def test_admin_adds_and_disables_accounts_over_http(app: FastAPI) -> None:
                        json={"username": "a2", "role": "national", "password": "y" * 12})
     assert again.status_code == 409
     assert admin.post("/api/v1/users/nobody/disable", headers={"X-CSRF-Token": csrf}).status_code == 404
+
+
+def test_national_summary_hides_enough_that_a_small_source_cannot_be_worked_back() -> None:
+    """The summary publishes each source's count and the total: one small source hidden alone beside
+    the others and the total is given away by subtraction, so a second cell goes too."""
+    from clearpicture.web.api import SourceSummary, Summary, protected_summary
+
+    figures = Summary(tables={"persons": 1005, "events": 800},
+                      sources=[SourceSummary(source="A", name=None, kind=None, persons=1000, events=500),
+                               SourceSummary(source="B", name=None, kind=None, persons=5, events=300)])
+    shown = protected_summary(figures)
+    persons = {s.source: s.persons for s in shown.sources}
+    assert persons["B"] is None
+    assert persons["A"] is None or shown.tables["persons"] is None, (persons, shown.tables)

@@ -17,12 +17,12 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel
 
 from .. import standard
-from ..disclosure import DisclosureRule, protect_count
+from ..disclosure import DisclosureRule, protect_count, protect_table
 from ..security import Actor, Resource, allowed, audit
 from ..security.sessions import Session
 from ..store import Store
 from .auth import Problem
-from .dashboard_common import cached_aggregate, page_model
+from .dashboard_common import RULE, cached_aggregate, page_model
 from .db import Database
 from .deps import client_id, get_db, optional_session, require_session, session_cookie, stated_purpose
 
@@ -32,7 +32,6 @@ __all__ = ["PersonRecord", "Summary", "cached_person_record", "consult_people", 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
 _ID = Path(min_length=1, max_length=200)
-_RULE = DisclosureRule()
 
 
 class SourceSummary(BaseModel):
@@ -54,14 +53,21 @@ class Summary(BaseModel):
     disclosure_control: str | None = None
 
 
-def protected_summary(figures: Summary, rule: DisclosureRule = _RULE) -> Summary:
-    """The same figures with disclosure control: for roles outside the need-to-know circle."""
+def protected_summary(figures: Summary, rule: DisclosureRule = RULE) -> Summary:
+    """The same figures with disclosure control: for roles outside the need-to-know circle.
+
+    The sources' counts are one table whose column totals are published (``tables``), so they get
+    secondary suppression: a small source hidden alone could be worked back by subtraction.
+    """
     def p(n: int | None) -> int | None:
         return None if n is None else protect_count(n, rule)
 
+    table = protect_table([{"source": s.source, "persons": s.persons or 0, "events": s.events or 0}
+                           for s in figures.sources], ["persons", "events"], ["source"], rule)
     return Summary(
         tables={k: p(v) for k, v in figures.tables.items()},
-        sources=[s.model_copy(update={"persons": p(s.persons), "events": p(s.events)}) for s in figures.sources],
+        sources=[s.model_copy(update={"persons": row["persons"], "events": row["events"]})
+                 for s, row in zip(figures.sources, table.rows, strict=True)],
         entities=p(figures.entities), groups=p(figures.groups), disclosure_control=rule.note(),
     )
 
