@@ -470,3 +470,13 @@ def test_a_descriptor_as_windows_tools_and_frictionless_write_it_is_read(tmp_pat
         f"{pkg}/https://example.org/events.csv: a path outside the package folder (give the file beside "
         "datapackage.json): not read"]
     assert store.sql("SELECT count(*) FROM raw_persons WHERE person_id = '9'") == [(0,)]
+
+
+@pytest.mark.parametrize("name", ["persons.csv.gz", "persons.xls", "persons.tsv"])
+def test_an_export_in_a_format_ingest_cannot_read_is_reported_not_passed_over(tmp_path: Path, name: str) -> None:
+    (tmp_path / "sources.csv").write_text("source,name,kind\nNMP,Northmoor Police,police\n", encoding="utf-8")
+    (tmp_path / name).write_bytes(b"\x1f\x8b\x08 not really")
+    counts = ingest.run(Store(), [tmp_path]).counts
+    assert counts["tables"]["sources"]["loaded"] == 1
+    (error,) = counts["errors"]
+    assert error.startswith(f"{tmp_path}/{name}: a ") and error.endswith("not read")

@@ -78,7 +78,7 @@ def run(
         # abort the transaction that loads the others.
         staged_files = []
         for i, src in enumerate(files):
-            if src.format == "zip":
+            if src.format == "unread":  # a zip or other export found in a folder, never read there
                 errors.append(f"{src.display}: {src.unread}: not read")
                 continue
             targets = mapping.tables_for(src.path.name) if mapping else ([src.table] if src.table else [])

@@ -86,7 +86,7 @@ def _from_datapackage(folder: Path, display_root: str) -> list[SourceFile]:
             fmt = str(res.get("format") or format_of(path)).lower()
             fmt = "jsonl" if fmt in ("json", "ndjson") else fmt
             files.append(SourceFile(path, fmt, table, display, unread))
-    files += _zips_in(folder, display_root)
+    files += _unread_in(folder, display_root)
     for path in sorted(folder.iterdir()):
         if (path.is_file() and path.suffix.lower() in FORMATS and path.name != "datapackage.json"
                 and not path.name.startswith(".") and path.resolve() not in listed):
@@ -95,16 +95,33 @@ def _from_datapackage(folder: Path, display_root: str) -> list[SourceFile]:
     return files
 
 
-def _zips_in(folder: Path, display_root: str) -> list[SourceFile]:
-    """Zips lying in a folder: not opened (only a zip named on the command line is), but reported."""
-    return [SourceFile(p, "zip", None, f"{display_root}/{p.name}", "a zip inside a folder is not opened (name the zip itself)")
-            for p in sorted(folder.glob("*.[zZ][iI][pP]")) if p.is_file() and not p.name.startswith(".")]
+#: Endings of exports ingest cannot read, reported when found beside the files it reads.
+UNSUPPORTED = {".gz": "compressed", ".bz2": "compressed", ".xz": "compressed", ".zst": "compressed",
+               ".7z": "compressed", ".xls": "old Excel", ".xlsb": "binary Excel", ".xlsm": "macro Excel",
+               ".ods": "OpenDocument", ".tsv": "tab-separated", ".tab": "tab-separated"}
+
+
+def _unread_in(folder: Path, display_root: str) -> list[SourceFile]:
+    """Zips and other exports lying in a folder that are not read here, so they can be reported:
+    a zip is opened only when named on the command line; compressed or old-Excel files not at all."""
+    found = []
+    for p in sorted(folder.iterdir()):
+        if not p.is_file() or p.name.startswith("."):
+            continue
+        suffix = p.suffix.lower()
+        if suffix == ".zip":
+            found.append(SourceFile(p, "unread", None, f"{display_root}/{p.name}",
+                                    "a zip inside a folder is not opened (name the zip itself)"))
+        elif suffix in UNSUPPORTED:
+            found.append(SourceFile(p, "unread", None, f"{display_root}/{p.name}",
+                                    f"a {UNSUPPORTED[suffix]} file (save it as CSV, XLSX, Parquet or JSON Lines)"))
+    return found
 
 
 def _from_folder(folder: Path, display_root: str, mapped: bool) -> list[SourceFile]:
     if (folder / "datapackage.json").exists() and not mapped:
         return _from_datapackage(folder, display_root)
-    files = _zips_in(folder, display_root)
+    files = _unread_in(folder, display_root)
     for path in sorted(folder.iterdir()):
         if path.is_dir() or path.name.startswith(".") or path.suffix.lower() not in FORMATS:
             continue
