@@ -480,3 +480,14 @@ def test_an_export_in_a_format_ingest_cannot_read_is_reported_not_passed_over(tm
     assert counts["tables"]["sources"]["loaded"] == 1
     (error,) = counts["errors"]
     assert error.startswith(f"{tmp_path}/{name}: a ") and error.endswith("not read")
+
+
+def test_columns_of_a_standard_file_that_name_no_standard_column_are_reported(tmp_path: Path) -> None:
+    """'DOB' and 'Gender' in persons.csv were dropped without a word (no mapping names them)."""
+    f = tmp_path / "persons.csv"
+    f.write_text(_csv_text(["source", "person_id", "DOB", "Gender"], [["NMP", "1", "2008-03-04", "F"]]),
+                 encoding="utf-8")
+    store = Store()
+    counts = ingest.run(store, [f]).counts
+    assert counts["tables"]["persons"]["loaded"] == 1  # the rows still load
+    assert counts["errors"] == [f"{f}: 'DOB', 'Gender' are not columns of persons: not read (rename, or give --mapping)"]

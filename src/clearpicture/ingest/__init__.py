@@ -26,8 +26,8 @@ from ..security.audit import record
 from ..store import StageResult, Store
 from .discover import SourceFile, discover
 from .load import TableCounts, load_table
-from .mapping import Mapping, column_expressions_sql, load_mapping
-from .readers import stage_file
+from .mapping import Mapping, column_expressions_sql, load_mapping, unused_columns
+from .readers import shown_name, stage_file
 
 __all__ = ["IngestReport", "Mapping", "load_mapping", "run"]
 
@@ -106,6 +106,12 @@ def run(
                 errors.append(str(exc))
                 store.con.execute(f"DROP TABLE IF EXISTS {staged_name}")
                 continue
+            if not mapping and src.table and (unused := unused_columns(src.table, staged.columns)):
+                # A mapping names what it takes from an export; a standard file's other columns
+                # would be dropped without a word. The rows load; the columns are reported.
+                shown = ", ".join(shown_name(c) for c in unused)
+                errors.append(f"{src.display}: {shown} {'is not a column' if len(unused) == 1 else 'are not columns'}"
+                              f" of {src.table}: not read (rename, or give --mapping)")
             staged_files.append((src, staged, plans))
         try:
             with store.run("ingest", params) as result:

@@ -22,7 +22,7 @@ from ..configfile import read_yaml
 from ..errors import ConfigError, InputError, MissingColumnError
 from .readers import shown_name
 
-__all__ = ["ColumnSpec", "Mapping", "TableMapping", "column_expressions_sql", "load_mapping"]
+__all__ = ["ColumnSpec", "Mapping", "TableMapping", "column_expressions_sql", "load_mapping", "unused_columns"]
 
 
 class _Strict(BaseModel):
@@ -277,6 +277,16 @@ def _same_name_column(standard_column: str, file_columns: list[str], display: st
         names = " and ".join(shown_name(c) for c in found)
         raise InputError(f"{display}: line 1: columns {names} both name {standard_column}: keep one")
     return found[0] if found else None
+
+
+def unused_columns(table_name: str, file_columns: list[str]) -> list[str]:
+    """The file's columns that name no column of ``table_name`` (case and spacing aside).
+
+    Without a mapping these are values no table receives: ``DOB`` beside ``date_of_birth``'s
+    place was passed over without a word. The caller reports them; the rows still load.
+    """
+    names = set(standard.table(table_name).names)
+    return [c for c in file_columns if _normal_name(c) not in names]
 
 
 def column_expressions_sql(
