@@ -33,7 +33,8 @@ def rewrite_file(store: Store) -> str | None:
     """Rewrite ``store``'s file into a fresh one and reopen ``store`` on it.
 
     Returns None when done, or the reason it could not be done (the workspace is then unchanged).
-    Must be called outside any transaction, with no other connection to the file.
+    Must be called outside any transaction, with no other connection to the file and no cursor of
+    this one in use by another thread (a web app's readers): the connection is closed and reopened.
     """
     if store.path == ":memory:":
         return "an in-memory workspace has no file"
