@@ -1,12 +1,13 @@
 """Pages about individual people: the linkage review queue and the entity page.
 
 Both show personal data, so every view asks ``allowed(..., "read_person", ...)`` per record and is
-logged as a ``consultation`` with a stated purpose (refusals too); the records on the entity page are opened with
-``api.consult_people`` (one audited row per record, committed together before the page is built;
-the page's model is kept per data version, its views never are). Its tables download as CSV, a
-disclosure naming the records they come from. Review decisions need ``review_merge`` on both
-records' sources, the CSRF token and a reason, and go to ``linkage.record_decision`` (which logs the
-``combination``; a refused decision is logged here). It must not change linkage results directly: decisions apply on the next run.
+logged as a ``consultation`` with a stated purpose (refusals too); the records on the entity page
+are opened with ``api.consult_people`` (one audited row per record, committed together before the
+page is built; the page's model is kept per data version, its views never are). Its tables download
+as CSV, a disclosure naming the records they come from. Review decisions need ``review_merge`` on
+both records' sources, the CSRF token and a reason, and go to ``linkage.record_decision`` (which
+logs the ``combination``; a refused decision is logged here). It must not change linkage results
+directly: decisions apply on the next run.
 """
 
 from __future__ import annotations
