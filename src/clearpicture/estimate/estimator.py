@@ -141,9 +141,18 @@ def _criterion(method: str) -> str:
     return "aic" if method in ("aic", "stepwise_bhs") else "bic"
 
 
-def sparsity_warnings(table: CountTable, sel: Selection, intervals: dict[str, Interval]) -> list[str]:
+def sparsity_warnings(table: CountTable, sel: Selection, intervals: dict[str, Interval],
+                      headline: Interval | None = None) -> list[str]:
     """Plain-language reasons the data may say little (METHOD.md pitfall 12)."""
     out: list[str] = []
+    est = sel.chosen.estimate
+    if headline is not None and math.isfinite(headline.lower) and not (
+            headline.lower <= est <= (headline.upper if math.isfinite(headline.upper) else math.inf)):
+        # The averaged interval weights every candidate by AIC/BIC; a stepwise rule can choose a model
+        # those weights do not favour, and then the reported total falls outside its own interval.
+        out.append(f"the estimate {est:,.1f} lies outside the reported {headline.method} interval "
+                   f"({headline.lower:,.1f} to {headline.upper:,.1f}): the model the {sel.method} rule chose is "
+                   "not the one the interval's weights favour; read the models list before quoting either")
     n = table.observed
     if n < 50:
         out.append(f"only {n} cases were observed: any estimate of the unseen number is very uncertain")
@@ -221,7 +230,7 @@ def estimate_table(table: CountTable, terms: tuple[Term, ...] | None = None,
         pool = [fit] if sel.method == "fixed" else sel.candidates
         replicates = averaged_draws(pool, _criterion(sel.method), max(options.bootstrap, 1000), options.seed)
     return Estimate(table=table, selection=sel, interval=intervals[headline], intervals=intervals,
-                    warnings=sparsity_warnings(table, sel, intervals), replicates=replicates)
+                    warnings=sparsity_warnings(table, sel, intervals, intervals[headline]), replicates=replicates)
 
 
 def estimate_counts(lists: Sequence[str], rows: Sequence[dict[str, Any]],

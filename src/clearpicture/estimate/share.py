@@ -41,6 +41,9 @@ _GENERIC = (
     (re.compile(r"observed patterns hold only 1 or 2 cases"), "most observed patterns hold very few cases: the fit "
                                                                 "rests on a few people"),
     (re.compile(r"bootstrap replicates could not be fitted"), "some bootstrap replicates could not be fitted"),
+    (re.compile(r"^the estimate [\d,.]+ lies outside the reported"), "the estimate lies outside the reported "
+                                                                     "interval: the chosen model is not the one "
+                                                                     "the interval's weights favour"),
     (re.compile(r"hold no case: they add nothing"), "some lists hold few or no cases: they add little to the "
                                                      "estimate"),
     (re.compile(r"models within 2 \w+ units of the chosen one give totals"), "models almost as good as the chosen "
