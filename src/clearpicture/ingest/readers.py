@@ -292,8 +292,8 @@ class _BatchWriter:
         self.con, self.name, self.columns = con, name, columns
         self.buf: list[list[str | None]] = []
         self.count = 0
-        cols = ", ".join(f"{_q(c)} VARCHAR" for c in columns)
-        con.execute(f"CREATE TEMP TABLE {name} ({cols}, _row BIGINT)")
+        cols = "".join(f"{_q(c)} VARCHAR, " for c in columns)
+        con.execute(f"CREATE TEMP TABLE {name} ({cols}_row BIGINT)")
 
     def add(self, values: list[str | None], row: int) -> None:
         self.buf.append([*values, str(row)])
@@ -313,14 +313,47 @@ class _BatchWriter:
         self.buf = []
 
 
+class _GrowingWriter(_BatchWriter):
+    """A batch writer whose columns grow as new keys appear (JSON Lines name them line by line), so
+    a file is staged in one streamed pass: holding every parsed line first took memory in
+    proportion to the file (about 1.5 kB a record, 15 GB for ten million)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, name: str, display: str) -> None:
+        super().__init__(con, name, [])
+        self.display = display
+        self.rows: list[tuple[dict[str, str | None], int]] = []
+
+    def add_record(self, obj: dict[str, Any], row: int) -> None:
+        for k in obj:
+            if str(k) not in self.columns:
+                _check_header([*self.columns, str(k)], self.display)
+                self.con.execute(f"ALTER TABLE {self.name} ADD COLUMN {_q(str(k))} VARCHAR")
+                self.columns.append(str(k))
+        self.rows.append(({str(k): _text(v) for k, v in obj.items()}, row))
+        if len(self.rows) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        arrays = [pa.array([r.get(c) for r, _ in self.rows], pa.string()) for c in self.columns]
+        arrays.append(pa.array([n for _, n in self.rows], pa.int64()))
+        batch = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
+        cols = ", ".join(_q(c) for c in [*self.columns, "_row"])
+        self.con.register("_batch", batch)
+        self.con.execute(f"INSERT INTO {self.name} ({cols}) SELECT * FROM _batch")
+        self.con.unregister("_batch")
+        self.count += len(self.rows)
+        self.rows = []
+
+
 def _stage_jsonl(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> StagedFile:
     rejects: list[Reject] = []
-    records: list[tuple[int, dict[str, Any]]] = []
-    columns: dict[str, None] = {}
     try:
         fh = src.path.open("rb")
     except OSError as exc:
         raise InputError(f"{src.display}: cannot read ({exc})") from exc
+    writer = _GrowingWriter(con, name, src.display)
     with fh:
         for lineno, raw in enumerate(fh, start=1):
             if not raw.strip():
@@ -337,24 +370,18 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> 
             if not isinstance(obj, dict):
                 rejects.append(Reject(lineno, None, "not a JSON object", raw[:10_000].decode("utf-8", "replace")))
                 continue
-            for k in obj:
-                columns.setdefault(str(k))
-            records.append((lineno, obj))
-    if not records and not rejects:
+            writer.add_record(obj, lineno)
+    writer.flush()
+    if not writer.count and not rejects:
         raise InputError(f"{src.display}: the file is empty")
-    if not records:
+    if not writer.count:
         # No line is an object, so there are no columns to stage the file by (this made an empty
         # CREATE TABLE, an internal error): a JSON array or a pretty-printed document, most often.
         first = rejects[0]
         hint = ("it looks like one JSON document (an array or a pretty-printed object)"
                 if first.raw.lstrip()[:1] in ("[", "{") else f"line {first.row}: {first.reason}")
         raise InputError(f"{src.display}: no line is a JSON object: {hint}; expected JSON Lines, one object per line")
-    header = _check_header(list(columns), src.display) if columns else []
-    writer = _BatchWriter(con, name, header)
-    for lineno, obj in records:
-        writer.add([_text(obj.get(c)) for c in columns], lineno)
-    writer.flush()
-    return StagedFile(name, header, rejects, writer.count)
+    return StagedFile(name, list(writer.columns), rejects, writer.count)
 
 
 def _pick_sheet(book: Any, src: SourceFile) -> Any:
