@@ -528,3 +528,26 @@ def test_hidden_cells_do_not_add_up_to_a_small_count_beside_a_published_total() 
     shown, _ = counts_for(Actor("nat", "national"), rows, ["person_records"], ["source"])
     hidden = [r["source"] for r in shown if r["person_records"] is None]
     assert sum(n for s, n in (("A", 3), ("B", 4), ("C", 50), ("D", 60)) if s in hidden) >= REPORT_RULE.threshold
+
+
+def test_a_person_linked_in_a_viewed_record_is_named_in_the_view_and_its_download(dash_app: FastAPI) -> None:
+    """A record's links can name another person (a sibling, an associate): that person's id and the
+    relationship are shown, so the view and the links download name them in the log too."""
+    from clearpicture.security import audit as audit_log
+
+    with dash_app.state.db.reading() as store:
+        found = store.sql("""SELECT l.source, l.from_id, l.to_id, e.entity_id FROM raw_links l
+            JOIN entity_persons e ON e.source = l.source AND e.person_id = l.from_id
+            WHERE l.from_type = 'person' AND l.to_type = 'person' AND l.from_id <> l.to_id ORDER BY 1, 2, 3 LIMIT 1""")
+    if not found:
+        pytest.skip("no person-to-person links in this world")
+    source, person, linked, entity = (str(v) for v in found[0])
+    c, _ = client_as(dash_app, "ana")
+    assert c.get(f"/api/v1/persons/{source}/{person}", params={"purpose": "case review"}).status_code == 200
+    r = c.get(f"/dashboard/entities/{entity}", params={"purpose": "case review", "format": "csv", "table": "links",
+                                                       "rs": source, "rp": person})
+    assert r.status_code == 200 and linked in r.text
+    with dash_app.state.db.reading() as store:
+        rows = audit_log.show(store, person=(source, linked))
+    kinds = {(row["action"], row["what"].get("view")) for row in rows if row["actor"] == "ana"}
+    assert ("consultation", "person") in kinds and ("disclosure", "person_links") in kinds

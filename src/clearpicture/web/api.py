@@ -26,8 +26,8 @@ from .dashboard_common import RULE, cached_aggregate, page_model
 from .db import Database
 from .deps import client_id, get_db, optional_session, require_session, session_cookie, stated_purpose
 
-__all__ = ["PersonRecord", "Summary", "cached_person_record", "consult_people", "consult_person", "person_record", "protected_summary", "router",
-           "summary_figures", "summary_for"]
+__all__ = ["PersonRecord", "Summary", "cached_person_record", "consult_people", "consult_person", "linked_persons",
+           "person_record", "protected_summary", "router", "summary_figures", "summary_for"]
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -163,6 +163,15 @@ def person_record(store: Store, source: str, person_id: str, *, protected: bool)
                         protected_fields_shown=protected, links=links)
 
 
+def linked_persons(record: PersonRecord | None) -> list[tuple[str, str]]:
+    """Other people the record's links name (a sibling, an associate): shown with the record, so
+    the log names them too (as keyed references)."""
+    if record is None:
+        return []
+    return sorted({(record.source, str(link.other_id)) for link in record.links
+                   if link.other_type == "person" and link.other_id and link.other_id != record.person_id})
+
+
 def cached_person_record(db: Database, source: str, person_id: str, *, protected: bool) -> PersonRecord | None:
     """:func:`person_record` from the app's page cache (recomputed after a stage run or an erasure).
 
@@ -181,7 +190,8 @@ def consult_person(request: Request, session: Session | None, db: Database, sour
 
     401 without a session, 403 outside role or scope (checked on the source before any lookup), 400
     without a purpose, 404 when absent. Each call writes exactly one consultation row, allowed or
-    refused, with who, the keyed person reference and the purpose.
+    refused, with who, the keyed person reference and the purpose (and the people the record's links
+    name, also by keyed reference).
     """
     return consult_people(request, session, db, [(source, person_id)], purpose)[0]
 
@@ -215,7 +225,9 @@ def consult_people(request: Request, session: Session | None, db: Database, keys
             continue
         protected = allowed(actor, "read_protected_fields", Resource("person", source, person_id))
         record = cached_person_record(db, source, person_id, protected=protected)
-        entries.append(audit.Entry(who, "consultation", {**what, "found": record is not None},
+        linked = linked_persons(record)
+        entries.append(audit.Entry(who, "consultation", {**what, "found": record is not None,
+                                                         **({"persons": linked} if linked else {})},
                                    justification=purpose, allowed=True))
         if record is None:
             error = error or HTTPException(status_code=404, detail="no such person record")

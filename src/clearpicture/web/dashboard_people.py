@@ -23,7 +23,7 @@ from ..linkage import explain_pair, record_decision, review_queue
 from ..security import Resource, allowed, audit
 from ..security.sessions import Session
 from ..store import Store
-from .api import cached_person_record, consult_people
+from .api import cached_person_record, consult_people, linked_persons
 from .dashboard_common import csv_download, page_model
 from .db import Database
 from .deps import get_db, require_csrf, require_session, stated_purpose
@@ -185,8 +185,8 @@ def _entity_csv(db: Database, session: Session, entity_id: str, visible: list[tu
         protected = allowed(session.actor, "read_protected_fields", Resource("person", *key))
         found = cached_person_record(db, *key, protected=protected)
         rows = [link.model_dump() for link in found.links] if found is not None else []
-        return csv_download(db, session.actor, "person_links", _LINKS_CSV, rows, purpose, persons=[key],
-                            what={"entity_id": entity_id})
+        return csv_download(db, session.actor, "person_links", _LINKS_CSV, rows, purpose,
+                            persons=[key, *linked_persons(found)], what={"entity_id": entity_id})
     return csv_download(db, session.actor, "person_evidence", _EVIDENCE_CSV, evidence, purpose,
                         persons=[*visible, *others], what={"entity_id": entity_id})
 
