@@ -110,6 +110,11 @@ def _print(doc: dict[str, Any], top: int) -> None:
         note = "chosen" if m["chosen"] else (m["reason"] or "")
         out.add_row(name, _fmt(m["estimate"]), _fmt(m.get("aic"), ".1f"), _fmt(m.get("bic"), ".1f"), note)
     console.print(out)
+    for st in doc.get("steps", []):
+        stat = next((f"{k} {st[k]:.4g}" for k in ("poisson_p", "wald_p") if k in st), "")
+        what = f"{st['pair']} {'added' if st.get('added') else 'not added'}" if "pair" in st else "stop"
+        why = f"; stop: {st['stop']}" if st.get("stop") else ""
+        console.print(f"step {st['step']}: {what}" + (f" ({stat})" if stat else "") + why)
     if doc.get("patterns"):
         grid = Table(title="capture patterns (* = suppressed)")
         columns = [k for k in doc["patterns"][0] if k not in ("pattern", "lists")]

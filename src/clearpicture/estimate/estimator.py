@@ -118,6 +118,7 @@ class Estimate:
             "lists": list(self.table.lists),
             "method": self.selection.method,
             "method_options": self.selection.options,
+            "steps": self.selection.steps,
             "interval": self.interval.method,
             "level": self.interval.level,
             "intervals": {k: v.as_dict() for k, v in self.intervals.items()},

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from scipy.stats import poisson
 
@@ -46,6 +47,9 @@ class Selection:
     chosen: ModelFit
     candidates: list[ModelFit]
     options: dict[str, float | int]
+    #: the stepwise path: at each step the best pair on offer, the statistic the rule judged it by,
+    #: and whether it was added or why the search stopped (empty for exhaustive and fixed choices)
+    steps: list[dict[str, Any]] = field(default_factory=list)
 
     def ranked(self) -> list[ModelFit]:
         """Candidates, admissible first, by the procedure's criterion (BIC unless the method is AIC-based)."""
@@ -112,7 +116,11 @@ def _pairs(t: int) -> list[Term]:
     return list(itertools.combinations(range(t), 2))
 
 
-def _stepwise_bhs(fitter: _Fitter, pthresh: float) -> ModelFit:
+def _label(fitter: _Fitter, pair: Term) -> str:
+    return ":".join(fitter.table.lists[i] for i in pair)
+
+
+def _stepwise_bhs(fitter: _Fitter, pthresh: float, steps: list[dict[str, Any]]) -> ModelFit:
     current = fitter(())
     if not current.admissible:
         raise InputError(f"the main-effects model cannot be fitted: {current.reason}")
@@ -121,10 +129,17 @@ def _stepwise_bhs(fitter: _Fitter, pthresh: float) -> ModelFit:
         trials = [(p, fitter(current.terms + (p,))) for p in unused]
         trials = [(p, f) for p, f in trials if f.admissible]
         if not trials:
+            steps.append({"step": len(steps) + 1, "stop": "no further pair gives an admissible model"})
             return current
         pair, best = min(trials, key=lambda pf: pf[1].aic)
-        if best.aic >= current.aic or best.pvalues.get(pair, 1.0) > pthresh:
+        p_wald = best.pvalues.get(pair, 1.0)
+        step = {"step": len(steps) + 1, "pair": _label(fitter, pair), "aic_before": round(current.aic, 4),
+                "aic": round(best.aic, 4), "wald_p": round(p_wald, 6), "threshold": pthresh}
+        if best.aic >= current.aic or p_wald > pthresh:
+            steps.append(step | {"added": False, "stop": "AIC does not fall" if best.aic >= current.aic
+                                 else f"Wald p above {pthresh}"})
             return current
+        steps.append(step | {"added": True})
         current = best
 
 
@@ -138,22 +153,30 @@ def _overlap_pvalue(table: CountTable, current: ModelFit, pair: Term) -> float:
     return float(min(poisson.cdf(n_star, lam), poisson.sf(n_star - 1, lam)))
 
 
-def _stepwise_csv(fitter: _Fitter, pthresh: float) -> ModelFit:
+def _stepwise_csv(fitter: _Fitter, pthresh: float, steps: list[dict[str, Any]]) -> ModelFit:
     table = fitter.table
     current = fitter(())
     if not current.admissible:
         raise InputError(f"the main-effects model cannot be fitted: {current.reason}")
     while True:
-        best_p, best_fit = 1.0, None
+        best_p, best_fit, best_pair = 1.0, None, None
         for pair in _pairs(table.n_lists):
             if pair in current.terms:
                 continue
             trial = fitter(current.terms + (pair,))
             p = _overlap_pvalue(table, current, pair) if trial.admissible else 1.0
             if p < best_p:
-                best_p, best_fit = p, trial
-        if best_fit is None or best_p >= pthresh:
+                best_p, best_fit, best_pair = p, trial, pair
+        if best_fit is None or best_pair is None:
+            steps.append({"step": len(steps) + 1, "stop": "no pair's overlap departs from the current fit"})
             return current
+        step = {"step": len(steps) + 1, "pair": _label(fitter, best_pair), "overlap": table.overlap(best_pair),
+                "expected": round(float(current.fitted[table.on_all(best_pair)].sum()), 4),
+                "poisson_p": round(best_p, 6), "threshold": pthresh}
+        if best_p >= pthresh:
+            steps.append(step | {"added": False, "stop": f"smallest p not below {pthresh}"})
+            return current
+        steps.append(step | {"added": True})
         current = best_fit
 
 
@@ -177,6 +200,7 @@ def select_model(
         raise InputError(f"maximum order {maxorder} must be between 2 and the number of lists ({table.n_lists})")
     fitter = _Fitter(table)
     options: dict[str, float | int] = {}
+    steps: list[dict[str, Any]] = []
     if method == "fixed":
         chosen = fitter(canonical(terms or ()))
         if not chosen.admissible:
@@ -187,9 +211,10 @@ def select_model(
         chosen = _exhaustive(fitter, method, maxorder, max_models)
     elif method == "stepwise_bhs":
         options["pthresh"] = 0.05 if pthresh is None else pthresh
-        chosen = _stepwise_bhs(fitter, float(options["pthresh"]))
+        chosen = _stepwise_bhs(fitter, float(options["pthresh"]), steps)
     else:
         options["pthresh"] = 0.02 if pthresh is None else pthresh
-        chosen = _stepwise_csv(fitter, float(options["pthresh"]))
-    return Selection(method=method, chosen=chosen, candidates=list(fitter.fits.values()), options=options)
+        chosen = _stepwise_csv(fitter, float(options["pthresh"]), steps)
+    return Selection(method=method, chosen=chosen, candidates=list(fitter.fits.values()), options=options,
+                     steps=steps)
 

@@ -148,7 +148,7 @@ def _one(doc: Mapping[str, Any], rule: DisclosureRule) -> dict[str, Any]:
     base = rule.rounding
     out: dict[str, Any] = {k: v for k, v in doc.items()
                            if k not in ("observed", "estimate", "lower", "upper", "unobserved", "models",
-                                        "intervals", "warnings", "strata", "unstratified", "error")}
+                                        "intervals", "warnings", "strata", "unstratified", "error", "steps")}
     observed = doc.get("observed")
     out["observed"] = protect_count(int(observed), rule) if isinstance(observed, int) else None
     for k in ("estimate", "lower", "upper"):
@@ -158,6 +158,9 @@ def _one(doc: Mapping[str, Any], rule: DisclosureRule) -> dict[str, Any]:
     else:
         out["unobserved"] = None
     out["models"] = [_model_row(m, base) for m in doc.get("models", [])]
+    if doc.get("steps"):  # which pair each step added; its statistics are functions of the cells
+        out["steps"] = [{k: v for k, v in st.items() if k in ("step", "pair", "added", "stop")}
+                        for st in doc["steps"]]
     if "intervals" in doc:
         out["intervals"] = {name: {"method": iv.get("method"), "level": iv.get("level"),
                                    "lower": _round(iv.get("lower"), base), "upper": _round(iv.get("upper"), base)}
