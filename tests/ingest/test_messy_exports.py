@@ -521,3 +521,18 @@ def test_json_lines_are_staged_in_batches_with_columns_as_they_appear(tmp_path: 
     assert staged.rows == 20_000 and peak < 8_000_000, peak  # all lines held: 35 MB
     assert store.sql("SELECT aliases, surname FROM stg_test WHERE _row IN (1, 20000) ORDER BY _row") == [
         (None, "Khan"), ("Ash", None)]
+
+
+def test_no_break_spaces_and_tabs_around_a_value_are_not_part_of_it(tmp_path: Path) -> None:
+    """'P1' + U+00A0 (a spreadsheet's no-break space) was a different person from 'P1', so the
+    link to P1 pointed at a record that did not exist; a no-break space alone was an id."""
+    (tmp_path / "persons.csv").write_text(_csv_text(PERSON_COLS, [
+        _person("P1\u00a0", forename="\tAsha\u202f"), _person("\u00a0")]), encoding="utf-8")
+    (tmp_path / "links.csv").write_text(
+        "source,from_type,from_id,to_type,to_id,role\nNMP,person,P1,person,P1 ,associate\n", encoding="utf-8")
+    store = Store()
+    counts = ingest.run(store, [tmp_path]).counts["tables"]
+    assert store.sql("SELECT person_id, forename FROM raw_persons") == [("P1", "Asha")]
+    assert counts["persons"]["quarantined"] == 1
+    assert store.sql("SELECT reason FROM quarantine") == [("no identity: person_id is empty",)]
+    assert store.sql("SELECT count(*) FROM raw_links l JOIN raw_persons p ON p.person_id = l.from_id") == [(1,)]

@@ -205,6 +205,17 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+#: Blank characters around a value that are not part of it: spaces, tabs, and the no-break and
+#: narrow spaces spreadsheets leave (an id "P1" + U+00A0 was another record than "P1", whose links
+#: then pointed at nothing).
+BLANKS = " \t\u00a0\u2007\u202f\ufeff"
+
+
+def trim_sql(expr: str) -> str:
+    """SQL: ``expr`` without the blank characters around it."""
+    return f"trim({expr}, {_lit(BLANKS)})"
+
+
 def _spec_sql(spec: ColumnSpec, file_columns: set[str], display: str, target: str) -> str:
     if spec.constant is not None:
         expr = _lit(spec.constant)
@@ -214,7 +225,7 @@ def _spec_sql(spec: ColumnSpec, file_columns: set[str], display: str, target: st
             near = [c for c in file_columns if _normal_name(c) == _normal_name(spec.from_)]
             hint = f" (the file has {shown_name(near[0])}: 'from' names a column exactly)" if near else ""
             raise MissingColumnError(f"{display}: column '{spec.from_}' (mapped to {target}) is missing{hint}")
-        expr = f"NULLIF(trim({_q(spec.from_)}), '')"
+        expr = f"NULLIF({trim_sql(_q(spec.from_))}, '')"
     if spec.case == "upper":
         expr = f"upper({expr})"
     elif spec.case == "lower":
@@ -223,7 +234,7 @@ def _spec_sql(spec: ColumnSpec, file_columns: set[str], display: str, target: st
         f"WHEN {_lit(k)} THEN {'NULL' if v is None else _lit(v)}" for k, v in (spec.values or {}).items()
     )
     if spec.list_separator:
-        element = f"(CASE trim(e) {cases} ELSE trim(e) END)" if cases else "trim(e)"
+        element = f"(CASE {trim_sql('e')} {cases} ELSE {trim_sql('e')} END)" if cases else trim_sql("e")
         parts = f"list_transform(string_split({expr}, {_lit(spec.list_separator)}), lambda e: {element})"
         expr = f"NULLIF(array_to_string(list_filter({parts}, lambda e: e IS NOT NULL AND e <> ''), '|'), '')"
     elif cases:
@@ -310,7 +321,7 @@ def column_expressions_sql(
                 raise MissingColumnError(f"{display}: column '{tm.split_name.from_}' (split into names) is missing")
             out[f.name] = _split_sql(tm.split_name, f.name)
         elif (col := _same_name_column(f.name, file_columns, display)) is not None:
-            out[f.name] = f"NULLIF(trim({_q(col)}), '')" if f.name != "text" else f"NULLIF({_q(col)}, '')"
+            out[f.name] = f"NULLIF({trim_sql(_q(col))}, '')" if f.name != "text" else f"NULLIF({_q(col)}, '')"
         elif f.required:
             raise MissingColumnError(f"{display}: required column '{f.name}' of {table_name} is missing "
                                      f"(the file's columns: {_some(file_columns)})")
