@@ -114,3 +114,12 @@ def test_an_interval_that_excludes_the_estimate_says_so() -> None:
     shared = partner_warnings(est.warnings)
     assert any("lies outside" in w for w in shared)
     assert f"{est.estimate:,.1f}" not in " ".join(shared)  # partners see rounded figures only
+
+
+@pytest.mark.parametrize("pthresh", [0.0, 1.0, 2.0, -0.1])
+def test_a_p_value_threshold_outside_0_1_is_refused(pthresh: float) -> None:
+    """--pthresh 2 used to be accepted: every pair then 'significant', the search ran to the end."""
+    from clearpicture.errors import InputError
+
+    with pytest.raises(InputError, match="pthresh"):
+        estimate_counts(["A", "B", "C"], _scaled(1), options=EstimateOptions(method="stepwise_csv", pthresh=pthresh))

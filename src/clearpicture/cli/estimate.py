@@ -46,7 +46,7 @@ def _fmt(x: Any, spec: str = ",.0f") -> str:
 @click.option("--as-of", "as_of", default=None, help="With --strata age_band: date ages are taken on (YYYY-MM-DD).")
 @click.option("--evidence", type=click.Choice(est.lists.EVIDENCE), default=est.lists.EVIDENCE[0], show_default=True,
               help="With --db: which records put a victim on an agency's list (docs/estimate.md).")
-@click.option("--top", type=int, default=10, show_default=True, help="Candidate models shown (all are in --json).")
+@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="Candidate models shown (all are in --json).")
 @click.option("--audience", type=click.Choice(["internal", "partner"]), default="internal", show_default=True,
               help="partner: disclosure control (pattern counts under 10 suppressed with secondary suppression, "
               "others and modelled figures rounded to 5, fit statistics left out).")

@@ -56,6 +56,8 @@ class EstimateOptions:
                 raise InputError(f"unknown interval {name!r} (choose from {', '.join(INTERVALS)})")
         if not 0 < self.level < 1:
             raise InputError(f"level {self.level} must be between 0 and 1")
+        if self.pthresh is not None and not 0 < self.pthresh < 1:
+            raise InputError(f"pthresh {self.pthresh} must be a p-value threshold between 0 and 1")
         if self.bootstrap < 10 and ({self.interval, *self.intervals} & {"parametric", "bca"}):
             raise InputError(f"bootstrap replicates {self.bootstrap} is too few (at least 10)")
 
