@@ -237,3 +237,19 @@ def test_national_summary_hides_enough_that_a_small_source_cannot_be_worked_back
     persons = {s.source: s.persons for s in shown.sources}
     assert persons["B"] is None
     assert persons["A"] is None or shown.tables["persons"] is None, (persons, shown.tables)
+
+
+def test_a_purpose_naming_the_person_keeps_their_details_out_of_the_log(app: FastAPI, client: TestClient) -> None:
+    """The log must outlive an erasure without holding the erased person's details: a purpose that
+    names the person opened ('review of Zebedee Quillfeather, 07700900123') is kept with those
+    details masked, the rest of it as written."""
+    from trustworld import ERASED
+
+    login(client, "ana_pf1")
+    purpose = f"review of {ERASED['forename']} {ERASED['surname']} ({ERASED['phone']}) for the strategy meeting"
+    r = client.get(f"/api/v1/persons/PF1/{ERASED['person_id']}", params={"purpose": purpose})
+    assert r.status_code == 200
+    logged = str(audit_rows(app)[-1][4])
+    for secret in (ERASED["forename"], ERASED["surname"], ERASED["phone"]):
+        assert secret not in logged, logged
+    assert logged.startswith("review of ") and logged.endswith("for the strategy meeting") and "\u2588" in logged

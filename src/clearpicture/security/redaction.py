@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from ..store import Store
 
-__all__ = ["MASK", "mask_values", "redact_sql", "redact_text_columns"]
+__all__ = ["MASK", "mask_text", "mask_values", "redact_sql", "redact_text_columns"]
 
 MASK = "\u2588"
 _MIN_LENGTH = 3
@@ -36,6 +36,15 @@ def mask_values(values: Iterable[str | None]) -> list[str]:
             if len(part) >= _MIN_LENGTH:
                 out.add(part)
     return sorted(out, key=lambda v: (-len(v), v))
+
+
+def mask_text(text: str, values: Iterable[str | None]) -> str:
+    """``text`` with each of ``values`` masked where it stands as a whole word (any case), character
+    for character: for free text kept where the person's details must not be (a logged purpose)."""
+    for value in mask_values(values):
+        text = re.sub(r"(?<![^\W_])" + re.escape(value) + r"(?![^\W_])", lambda m: MASK * len(m.group(0)), text,
+                      flags=re.IGNORECASE)
+    return text
 
 
 def _pattern(value: str) -> str:

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from .. import standard
 from ..disclosure import DisclosureRule, protect_count, protect_table
 from ..security import Actor, Resource, allowed, audit
+from ..security.redaction import mask_text
 from ..security.sessions import Session
 from ..store import Store
 from .auth import Problem
@@ -163,6 +164,18 @@ def person_record(store: Store, source: str, person_id: str, *, protected: bool)
                         protected_fields_shown=protected, links=links)
 
 
+#: Fields of a record whose values must not stay in the log through a purpose that quotes them.
+_IDENTIFYING = ("forename", "middle_names", "surname", "aliases", "date_of_birth", "phone", "postcode")
+
+
+def _purpose_for_log(purpose: str | None, record: PersonRecord | None) -> str | None:
+    """The purpose as logged: the opened record's id, names, date of birth, phone and postcode
+    masked, so the log keeps no details of a person who is later erased."""
+    if record is None or purpose is None:
+        return purpose
+    return mask_text(purpose, [record.person_id, *(record.fields.get(k) for k in _IDENTIFYING)])
+
+
 def linked_persons(record: PersonRecord | None) -> list[tuple[str, str]]:
     """Other people the record's links name (a sibling, an associate): shown with the record, so
     the log names them too (as keyed references)."""
@@ -190,8 +203,8 @@ def consult_person(request: Request, session: Session | None, db: Database, sour
 
     401 without a session, 403 outside role or scope (checked on the source before any lookup), 400
     without a purpose, 404 when absent. Each call writes exactly one consultation row, allowed or
-    refused, with who, the keyed person reference and the purpose (and the people the record's links
-    name, also by keyed reference).
+    refused, with who, the keyed person reference and the purpose (the record's own details masked in
+    it), and the people the record's links name, also by keyed reference.
     """
     return consult_people(request, session, db, [(source, person_id)], purpose)[0]
 
@@ -228,7 +241,7 @@ def consult_people(request: Request, session: Session | None, db: Database, keys
         linked = linked_persons(record)
         entries.append(audit.Entry(who, "consultation", {**what, "found": record is not None,
                                                          **({"persons": linked} if linked else {})},
-                                   justification=purpose, allowed=True))
+                                   justification=_purpose_for_log(purpose, record), allowed=True))
         if record is None:
             error = error or HTTPException(status_code=404, detail="no such person record")
         else:
