@@ -10,6 +10,8 @@ from __future__ import annotations
 import click
 
 from .. import linkage
+from ..errors import InputError
+from ..store import Store
 from ._common import db_option, echo_err, emit_json, json_option, progress_option, stage_progress
 from ._existing import open_existing
 
@@ -39,6 +41,7 @@ def link_command(db: str, engine: str, threshold: float | None, seed: int | None
     if seed is not None:
         config["seed"] = seed
     with open_existing(db) as store, stage_progress(show_progress, "link", store):
+        _require_records(store)
         result = linkage.run(store, config or None, engine=engine)
     c = result.counts
     if as_json:
@@ -48,6 +51,12 @@ def link_command(db: str, engine: str, threshold: float | None, seed: int | None
              f"({c['records_merged']} merges at match weight {c['threshold_weight']}); "
              f"{c['review_pairs']} pairs for review; {c['object_entities']} objects, "
              f"{c['location_entities']} places")
+
+
+def _require_records(store: Store) -> None:
+    """Linkage of an empty workspace failed deep in DuckDB (a binder error, exit 5); say what is missing."""
+    if not store.has_table("raw_persons") or not store.sql("SELECT 1 FROM raw_persons LIMIT 1"):
+        raise InputError(f"{store.path}: no person records to link; run `clearpicture ingest` first")
 
 
 def _link_new(db: str, engine: str, threshold: float | None, seed: int | None, new_only: bool,

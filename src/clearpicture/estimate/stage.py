@@ -102,7 +102,8 @@ def victim_histories(store: Store, config: EstimateConfig) -> Histories:
         needed += ["definition_cases", "raw_events", "raw_links", "raw_notes"]
     for name in needed:
         if not store.has_table(name):
-            raise InputError(f"{store.path}: table {name} is missing; run ingest and definitions first")
+            raise InputError(f"{store.path}: table {name} is missing; run `clearpicture ingest` and "
+                             "`clearpicture definitions` first")
     # definition_summary has a row for every definition applied, with or without victims
     applied = [r[0] for r in store.sql(
         "SELECT DISTINCT definition_id FROM definition_victims UNION SELECT DISTINCT definition_id FROM "
