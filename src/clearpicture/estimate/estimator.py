@@ -208,7 +208,7 @@ def estimate_table(table: CountTable, terms: tuple[Term, ...] | None = None,
         raise InputError("fewer than 2 lists have any case: nothing can be estimated")
     if not table.counts[table.patterns.sum(axis=1) >= 2].any():
         raise InputError("no case is on more than one list: without any overlap between the lists there is "
-                         "nothing to estimate the unseen number from (were the records linked?)")
+                         "nothing to estimate the unseen number from (too few cases, or records not linked)")
     sel = select_model(table, options.method, terms=terms, maxorder=options.maxorder, pthresh=options.pthresh)
     fit = sel.chosen
     headline = options.interval or ("profile" if sel.method == "fixed" else "averaged")
