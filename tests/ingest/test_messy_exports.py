@@ -94,6 +94,12 @@ def test_two_versions_of_one_record_in_one_ingest_quarantine_the_later_not_repla
     ((file, row, reason),) = store.sql("SELECT file, row_number, reason FROM quarantine")
     assert file.endswith("b/persons.csv") and row == 2
     assert "duplicate id" in reason and "a/persons.csv line 2" in reason
+    # The same delivery again changes nothing: the first version was unchanged, not a licence for
+    # the second to replace it (it did: the first run's quarantine became the stored record).
+    rerun = ingest.run(store, [tmp_path / "a", tmp_path / "b"]).counts["tables"]["persons"]
+    assert rerun == {"read": 5, "loaded": 0, "quarantined": 1, "unchanged": 4, "invalid_values": 0}
+    assert store.sql("SELECT forename FROM raw_persons WHERE person_id = '1'") == [("Asha",)]
+    assert store.count("history_persons") == 0
     # A later ingest that changes the record still replaces it, keeping the old version in history.
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "persons.csv").write_text(_csv_text(PERSON_COLS, [_person("1", forename="Asma")]),

@@ -25,7 +25,7 @@ from ..security import Actor, local_operator
 from ..security.audit import record
 from ..store import StageResult, Store
 from .discover import SourceFile, discover
-from .load import TableCounts, load_table
+from .load import TableCounts, forget_seen, load_table
 from .mapping import Mapping, column_expressions_sql, load_mapping, unused_columns
 from .readers import shown_name, stage_file
 
@@ -113,6 +113,7 @@ def run(
                 errors.append(f"{src.display}: {shown} {'is not a column' if len(unused) == 1 else 'are not columns'}"
                               f" of {src.table}: not read (rename, or give --mapping)")
             staged_files.append((src, staged, plans))
+        forget_seen(store.con)
         try:
             with store.run("ingest", params) as result:
                 for src, staged, plans in staged_files:
@@ -145,6 +146,7 @@ def run(
                         "loaded": {t: c.loaded for t, c in totals.items()}},
                        justification=justification or "ingest of agency records")
         finally:
+            forget_seen(store.con)
             for _src, staged, _plans in staged_files:
                 store.con.execute(f"DROP TABLE IF EXISTS {staged.table}")
         return result

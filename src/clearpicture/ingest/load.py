@@ -24,7 +24,8 @@ import duckdb
 from .. import standard
 from ..standard import Field
 
-__all__ = ["CONTROL_CHARACTERS", "TableCounts", "control_reason_sql", "has_control_sql", "load_table", "typed_sql"]
+__all__ = ["CONTROL_CHARACTERS", "TableCounts", "control_reason_sql", "forget_seen", "has_control_sql", "load_table",
+           "typed_sql"]
 
 
 @dataclass
@@ -191,20 +192,26 @@ def load_table(
             con.execute(f"SELECT count(*) FROM {cand}_rank WHERE n > 1 AND _hash = first_hash").fetchall()[0][0]
         )
     con.execute(f"DELETE FROM {cand} WHERE _row IN (SELECT _row FROM {cand}_rank WHERE n > 1)")
-    # Another file of this same ingest already loaded this key with other content: two versions
-    # of one record in one delivery. Replacing the first would report both as loaded while one
-    # silently disappeared; the later one is quarantined, as a repeat within a file is.
+    # Another file of this same ingest already gave this key other content: two versions of one
+    # record in one delivery. Replacing the first reported both as loaded while one silently
+    # disappeared; the later one is quarantined, as a repeat within a file is. ``seen`` holds every
+    # key this ingest has read so far, loaded or unchanged: comparing with rows it loaded was not
+    # enough, since a second run of the same delivery found the first version unchanged and let
+    # the second replace it.
     target = f"raw_{table_name}"
     join = " AND ".join(f"t.{_q(k)} = c.{_q(k)}" for k in key)
+    seen = f"seen_{table_name}"
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {seen} AS SELECT {keycols}, _hash, _file, _row FROM {target} LIMIT 0")
     con.execute(
         f"""INSERT INTO {cand}_q SELECT c._row, {_lit(id_col)},
               'duplicate id: the same ' || {_lit(' + '.join(key))} || ' as ' || t._file || ' line ' || t._row
-                || ' (loaded by this ingest)', {_raw_json_sql(names, "c.")}
-            FROM {cand} c JOIN {target} t ON {join} WHERE t._run_id = {_lit(run_id)} AND t._hash <> c._hash"""
+                || ' (read by this ingest)', {_raw_json_sql(names, "c.")}
+            FROM {cand} c JOIN {seen} t ON {join} WHERE t._hash <> c._hash"""
     )
+    con.execute(f"DELETE FROM {cand} c WHERE EXISTS (SELECT 1 FROM {seen} t WHERE {join} AND t._hash <> c._hash)")
     con.execute(
-        f"""DELETE FROM {cand} c WHERE EXISTS (SELECT 1 FROM {target} t WHERE {join}
-              AND t._run_id = {_lit(run_id)} AND t._hash <> c._hash)"""
+        f"""INSERT INTO {seen} SELECT {keycols}, _hash, {_lit(display)}, _row FROM {cand} c
+            WHERE NOT EXISTS (SELECT 1 FROM {seen} t WHERE {join})"""
     )
     con.execute(
         f"""INSERT INTO quarantine SELECT {_lit(run_id)}, {_lit(table_name)}, {_lit(display)}, _row,
@@ -277,6 +284,12 @@ def load_table(
     for suffix in ("", "_q", "_rank", "_state", "_load", "_ctrl"):
         con.execute(f"DROP TABLE IF EXISTS {cand}{suffix}")
     return counts
+
+
+def forget_seen(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the keys one ingest has read (``seen_<table>``): the next ingest starts afresh."""
+    for name in standard.TABLE_NAMES:
+        con.execute(f"DROP TABLE IF EXISTS temp.seen_{name}")
 
 
 def _raw_layout(table_name: str) -> list[tuple[str, str]]:
