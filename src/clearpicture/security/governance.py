@@ -130,7 +130,8 @@ def disparity_report(store: Store, rule: DisclosureRule = _DEFAULT_RULE) -> str:
         return "\n".join([*parts, "No person records in this workspace.", ""])
     for title, codelist, column, broad in _DIMENSIONS:
         rows, names = disparity_rows(store, codelist, column, broad)
-        protected = protect_table(rows, ["records", *names], ["group"], rule)
+        # records and flagged records are not additive across a row: no row total to recover a cell from
+        protected = protect_table(rows, ["records", *names], ["group"], rule, row_totals=False)
         total = protected.column_totals.get("records")
         header = ["Group", "Records", "Share of records"] + [f"{n}: records / rate" for n in names]
         table_rows = []
