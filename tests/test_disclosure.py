@@ -79,8 +79,9 @@ def test_hidden_cells_of_a_line_never_add_up_to_a_small_count(grid: list[list[in
 
 def test_two_hidden_zeros_beside_a_published_total_pull_in_a_third_cell() -> None:
     rows = [{"area": "a", "n": 0}, {"area": "b", "n": 3}, {"area": "c", "n": 40}, {"area": "d", "n": 30}]
-    assert [r["n"] for r in protect_table(rows, ["n"], ["area"]).rows] == [None, None, 40, 30]  # the default
-    out = protect_table(rows, ["n"], ["area"], rule=STRICT)
+    loose = DisclosureRule(hidden_sums=False)
+    assert [r["n"] for r in protect_table(rows, ["n"], ["area"], rule=loose).rows] == [None, None, 40, 30]
+    out = protect_table(rows, ["n"], ["area"])  # the default is the strict rule
     # Without the third cell the total (75) less 40 and 30 gives the two hidden areas' 3 children.
     assert [r["n"] for r in out.rows] == [None, None, 40, None]
 

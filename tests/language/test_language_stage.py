@@ -107,8 +107,11 @@ def test_partner_rates_apply_disclosure_control(store: Store) -> None:
     table = partner_rates(store, level="source_team", category="all")
     by_team = {r["team"]: r for r in table.rows if r["source"] == "WMP"}
     a, b = by_team["Team A"], by_team["Team B"]
-    assert a["notes"] == 40 and a["flagged_notes"] == 10  # rounded to 5, not suppressed
     assert b["flagged_notes"] is None and b["flagged_per_1000"] is None  # 3 < 10
+    # Team A's 10 is hidden too: beside the source's published total it would give back Team B's 3.
+    assert a["notes"] == 40 and a["flagged_notes"] is None  # notes rounded to 5, not suppressed
+    weaker = partner_rates(store, level="source_team", category="all", rule=DisclosureRule(hidden_sums=False))
+    assert {r["team"]: r["flagged_notes"] for r in weaker.rows if r["source"] == "WMP"} == {"Team A": 10, "Team B": None}
     assert all(v is None or v % 5 == 0 for r in table.rows for k, v in r.items()
                if k in ("notes", "flagged_notes", "findings"))
     assert "suppressed" in table.note
