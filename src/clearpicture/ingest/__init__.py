@@ -113,6 +113,7 @@ def run(
                 errors.append(f"{src.display}: {shown} {'is not a column' if len(unused) == 1 else 'are not columns'}"
                               f" of {src.table}: not read (rename, or give --mapping)")
             staged_files.append((src, staged, plans))
+        feeds = [t for _src, _staged, plans in staged_files for t, _exprs in plans]
         forget_seen(store.con)
         try:
             with store.run("ingest", params) as result:
@@ -126,6 +127,7 @@ def run(
                             store.con, table_name=t, staged=staged.table, expressions=exprs,
                             run_id=result.run_id, display=src.display,
                             repeats=mapping.tables[t].repeats if mapping else "quarantine",
+                            several_files=feeds.count(t) > 1,
                         )
                         # Rows that could not be read at all count against every table the file feeds.
                         counts.read += len(staged.rejects)

@@ -146,8 +146,12 @@ def load_table(
     run_id: str,
     display: str,
     repeats: str = "quarantine",
+    several_files: bool = True,
 ) -> TableCounts:
-    """Load the staged file ``staged`` into ``raw_<table_name>``; return its accounting."""
+    """Load the staged file ``staged`` into ``raw_<table_name>``; return its accounting.
+
+    ``several_files`` says other files of this ingest feed the table too, so keys are checked
+    across them (the usual single file per table skips that work)."""
     schema = standard.table(table_name)
     names = schema.names
     key = list(schema.primary_key)
@@ -201,18 +205,19 @@ def load_table(
     target = f"raw_{table_name}"
     join = " AND ".join(f"t.{_q(k)} = c.{_q(k)}" for k in key)
     seen = f"seen_{table_name}"
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {seen} AS SELECT {keycols}, _hash, _file, _row FROM {target} LIMIT 0")
-    con.execute(
-        f"""INSERT INTO {cand}_q SELECT c._row, {_lit(id_col)},
-              'duplicate id: the same ' || {_lit(' + '.join(key))} || ' as ' || t._file || ' line ' || t._row
-                || ' (read by this ingest)', {_raw_json_sql(names, "c.")}
-            FROM {cand} c JOIN {seen} t ON {join} WHERE t._hash <> c._hash"""
-    )
-    con.execute(f"DELETE FROM {cand} c WHERE EXISTS (SELECT 1 FROM {seen} t WHERE {join} AND t._hash <> c._hash)")
-    con.execute(
-        f"""INSERT INTO {seen} SELECT {keycols}, _hash, {_lit(display)}, _row FROM {cand} c
-            WHERE NOT EXISTS (SELECT 1 FROM {seen} t WHERE {join})"""
-    )
+    if several_files:
+        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {seen} AS SELECT {keycols}, _hash, _file, _row FROM {target} LIMIT 0")
+        con.execute(
+            f"""INSERT INTO {cand}_q SELECT c._row, {_lit(id_col)},
+                  'duplicate id: the same ' || {_lit(' + '.join(key))} || ' as ' || t._file || ' line ' || t._row
+                    || ' (read by this ingest)', {_raw_json_sql(names, "c.")}
+                FROM {cand} c JOIN {seen} t ON {join} WHERE t._hash <> c._hash"""
+        )
+        con.execute(f"DELETE FROM {cand} c WHERE EXISTS (SELECT 1 FROM {seen} t WHERE {join} AND t._hash <> c._hash)")
+        con.execute(
+            f"""INSERT INTO {seen} SELECT {keycols}, _hash, {_lit(display)}, _row FROM {cand} c
+                WHERE NOT EXISTS (SELECT 1 FROM {seen} t WHERE {join})"""
+        )
     con.execute(
         f"""INSERT INTO quarantine SELECT {_lit(run_id)}, {_lit(table_name)}, {_lit(display)}, _row,
               column_name, reason, raw FROM {cand}_q"""
