@@ -551,3 +551,16 @@ def test_a_person_linked_in_a_viewed_record_is_named_in_the_view_and_its_downloa
         rows = audit_log.show(store, person=(source, linked))
     kinds = {(row["action"], row["what"].get("view")) for row in rows if row["actor"] == "ana"}
     assert ("consultation", "person") in kinds and ("disclosure", "person_links") in kinds
+
+
+def test_protection_does_not_assume_unrelated_counts_add_up(dash_app: FastAPI) -> None:
+    """Notes reviewed, notes flagged and findings (or a headline's cases, suspects and groups) are
+    not parts of one total: hiding a team's few flagged notes must not hide its notes reviewed, as
+    the partner profile prints them (protect_table(row_totals=False))."""
+    with dash_app.state.db.reading() as store:
+        big = store.sql("""SELECT count(*) FROM language_rates WHERE level = 'source_team' AND category = 'all'
+            AND notes >= 20""")[0][0]
+    assert big, "the world should have teams with 20 or more notes"
+    c, _ = client_as(dash_app, "nat")
+    notes = _cells(c.get("/dashboard/language").text, "team-rates", [3])
+    assert sum(v != "*" for v in notes) >= big / 2, notes

@@ -64,7 +64,8 @@ def protected_summary(figures: Summary, rule: DisclosureRule = RULE) -> Summary:
         return None if n is None else protect_count(n, rule)
 
     table = protect_table([{"source": s.source, "persons": s.persons or 0, "events": s.events or 0}
-                           for s in figures.sources], ["persons", "events"], ["source"], rule)
+                           for s in figures.sources], ["persons", "events"], ["source"], rule,
+                          row_totals=False)  # a source's persons and events are not parts of one total
     return Summary(
         tables={k: p(v) for k, v in figures.tables.items()},
         sources=[s.model_copy(update={"persons": row["persons"], "events": row["events"]})

@@ -64,15 +64,19 @@ def need(actor: Actor, action: str, kind: str = "dashboard", source: str | None 
 
 
 def counts_for(actor: Actor, rows: Sequence[Mapping[str, Any]], count_columns: Sequence[str],
-               group_columns: Sequence[str], subtotals: Sequence[str] = ()) -> tuple[list[dict[str, Any]], str | None]:
+               group_columns: Sequence[str], subtotals: Sequence[str] = (), *,
+               row_totals: bool = False) -> tuple[list[dict[str, Any]], str | None]:
     """The rows as ``actor`` may see them: true counts, or protected ones with the note to print.
 
     ``subtotals`` names label columns grouping rows whose sum is itself a row of the table (a
-    team's 'all' row beside its categories), so a hidden cell cannot be worked back from it."""
+    team's 'all' row beside its categories), so a hidden cell cannot be worked back from it.
+    ``row_totals`` says a row's counts are parts of one total (flagged and not flagged cases);
+    most dashboard tables' are not (notes reviewed and flagged, cases and victims), and assuming
+    they were hid counts for nothing, as the partner profile no longer does."""
     if allowed(actor, "read_true_counts", Resource("dashboard")):
         return [dict(r) for r in rows], None
     table = protect_table([{k: r.get(k) for k in (*group_columns, *count_columns)} for r in rows],
-                          count_columns, group_columns, RULE, subtotals=subtotals)
+                          count_columns, group_columns, RULE, subtotals=subtotals, row_totals=row_totals)
     return table.rows, table.note
 
 

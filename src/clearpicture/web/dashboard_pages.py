@@ -65,7 +65,7 @@ def overview(request: Request, session: SessionDep, db: DbDep, purpose: PurposeD
     with db.reading() as store:
         data = overview_tables(store, source or None, quarter or None)
     srcs, src_note = counts_for(actor, data["sources"], ["person_records", "events"], ["source", "name", "kind"])
-    qtrs, q_note = counts_for(actor, data["quarters"], ["flagged", "not_flagged"], ["quarter"])
+    qtrs, q_note = counts_for(actor, data["quarters"], ["flagged", "not_flagged"], ["quarter"], row_totals=True)
     tables = {"sources": _table("sources", srcs, ["source", "name", "kind", "person_records", "events"]),
               "quarters": _table("cases_by_quarter", qtrs, ["quarter", "flagged", "not_flagged"])}
     if format == "csv":
@@ -115,7 +115,7 @@ def _protected(rows: list[dict[str, Any]], counts: list[str], labels: list[str],
     functions of the counts) are blanked wherever one of the row's counts is suppressed.
     ``subtotals`` names label columns grouping rows whose sum is published as another row."""
     table = protect_table([{k: r.get(k) for k in (*labels, *counts)} for r in rows], counts, labels, RULE,
-                          subtotals=subtotals)
+                          subtotals=subtotals, row_totals=False)  # a numerator and its denominator do not add up
     out = []
     for new, full in zip(table.rows, rows, strict=True):
         row = {**full, **new}
