@@ -542,3 +542,16 @@ def test_no_break_spaces_and_tabs_around_a_value_are_not_part_of_it(tmp_path: Pa
     assert counts["persons"]["quarantined"] == 1
     assert store.sql("SELECT reason FROM quarantine") == [("no identity: person_id is empty",)]
     assert store.sql("SELECT count(*) FROM raw_links l JOIN raw_persons p ON p.person_id = l.from_id") == [(1,)]
+
+
+@pytest.mark.parametrize("end", [b"\n", b"\r"])
+def test_a_row_that_is_not_utf8_is_kept_in_quarantine_as_its_bytes_read(tmp_path: Path, end: bytes) -> None:
+    """The quarantined copy of a Windows-1252 row showed each undecodable byte as '?': 'Zoë' read 'Zo??'."""
+    f = tmp_path / "persons.csv"
+    f.write_bytes(end.join([b"source,person_id,forename", b"NMP,1,Asha", "NMP,2,Zoë O’Neil".encode("cp1252"),
+                            b"NMP,3,Cy"]) + end)
+    store = Store()
+    counts = ingest.run(store, [f]).counts["tables"]["persons"]
+    assert counts["loaded"] == 2 and counts["quarantined"] == 1
+    assert store.sql("SELECT row_number, reason, raw FROM quarantine") == [
+        (3, "bytes that are not UTF-8", "NMP,2,Zoë O’Neil")]

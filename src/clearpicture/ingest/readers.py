@@ -158,7 +158,7 @@ def _stage_csv_file(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, 
                 rejects_scan = '{rej}_scan', max_line_size = 10000000, strict_mode = true)"""
         )
         rejects_raw = con.execute(
-            f"SELECT line, column_name, error_type, csv_line, error_message FROM {rej} ORDER BY line"
+            f"SELECT line, column_name, error_type, csv_line, error_message, line_byte_position FROM {rej} ORDER BY line"
         ).fetchall()
         con.execute(f"DROP TABLE IF EXISTS {rej}")
         con.execute(f"DROP TABLE IF EXISTS {rej}_scan")
@@ -167,10 +167,12 @@ def _stage_csv_file(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, 
     # Several errors can be reported for one line; the row is rejected once.
     rejects: list[Reject] = []
     seen: set[int] = set()
-    for line, column, etype, raw, message in rejects_raw:
+    for line, column, etype, raw, message, start in rejects_raw:
         if line in seen:
             continue
         seen.add(int(line))
+        if etype in ("INVALID ENCODING", "INVALID UNICODE") and start:
+            raw = _as_recorded(path, int(start) - 1, str(raw or "").count("\n") + 1)
         reason = {
             "TOO MANY COLUMNS": f"wrong field count: {message}",
             "MISSING COLUMNS": f"wrong field count: {message}",
@@ -204,6 +206,18 @@ def _stage_csv_file(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, 
     rejects = sorted(rejects + _reject_repeated_headers(con, name, header), key=lambda r: r.row)
     rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return StagedFile(name, header, rejects, int(rows))
+
+
+def _as_recorded(path: Path, offset: int, lines: int) -> str:
+    """The bytes of a row that is not UTF-8, read again from the file as Windows-1252 (what such
+    exports mostly are): DuckDB's copy shows each undecodable byte as '?', so 'Zoë' read 'Zo??'."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            data = fh.read(10_000 * lines)
+    except OSError:
+        return ""
+    return b"\n".join(re.split(rb"\r\n|\r|\n", data)[:lines]).decode("cp1252", errors="replace")[:10_000]
 
 
 def _reject_unnamed_values(con: duckdb.DuckDBPyConnection, name: str, header: list[str],
