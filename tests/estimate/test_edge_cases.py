@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from clearpicture.estimate import EstimateOptions, estimate_counts, fit_model, load_counts, parse_model
@@ -123,3 +124,54 @@ def test_a_p_value_threshold_outside_0_1_is_refused(pthresh: float) -> None:
 
     with pytest.raises(InputError, match="pthresh"):
         estimate_counts(["A", "B", "C"], _scaled(1), options=EstimateOptions(method="stepwise_csv", pthresh=pthresh))
+
+
+def test_bootstrap_replicates_with_no_finite_estimate_widen_the_interval_instead_of_vanishing() -> None:
+    """Two lists sharing one case: a third of the Poisson replicates share none, and their total is
+    unbounded. Dropping them as 'failed' cut the parametric upper limit to 1,136 while the profile
+    likelihood's is 13,167: the wide tail was hidden. They now count as unbounded above."""
+    from clearpicture.estimate.intervals import parametric_bootstrap
+
+    table = load_counts(["A", "B"], [{"pattern": "10", "count": 30}, {"pattern": "01", "count": 25},
+                                     {"pattern": "11", "count": 1}])
+    fit = fit_model(table, ())
+    iv, totals = parametric_bootstrap(fit, table, replicates=200, seed=1)
+    assert iv.failed > 0.025 * iv.replicates  # the situation this test is about
+    assert iv.upper == float("inf")
+    assert int((totals == float("inf")).sum()) == iv.failed  # kept, for adding strata up
+    assert "unbounded" in iv.note
+    est = estimate_counts(["A", "B"], table.rows(), options=EstimateOptions(bootstrap=200, interval="parametric"))
+    assert est.upper == float("inf")
+    assert any("no finite upper limit" in w for w in est.warnings)
+
+
+def test_a_few_unbounded_replicates_move_the_upper_limit_up_not_away() -> None:
+    """Below 2.5% unbounded replicates the upper limit stays finite but is read over every replicate."""
+    from clearpicture.estimate.intervals import parametric_bootstrap
+
+    doc = json.loads((DATA / "korea.json").read_text())
+    table = load_counts(doc["lists"], doc["rows"])
+    fit = fit_model(table, parse_model(doc["published"]["interactions"], table.lists) or ())
+    iv, totals = parametric_bootstrap(fit, table, replicates=1000, seed=1)
+    finite = totals[np.isfinite(totals)]
+    assert 0 < iv.failed < 25
+    assert np.isfinite(iv.upper) and iv.upper > float(np.quantile(finite, 0.975, method="median_unbiased"))
+
+
+def test_strata_added_up_keep_the_unbounded_replicates() -> None:
+    """Adding strata draws dropped the non-finite sums too; one sparse stratum now makes the sum unbounded."""
+    from clearpicture.estimate import EstimateConfig
+    from clearpicture.estimate.stage import Histories, _estimate_histories
+
+    counts = {"sparse": {"10": 30, "01": 25, "11": 1}, "dense": {"10": 40, "01": 30, "11": 20}}
+    patterns, strata = {}, {}
+    for name, cells in counts.items():
+        for pattern, n in cells.items():
+            for i in range(n):
+                patterns[f"{name}-{pattern}-{i}"] = pattern
+                strata[f"{name}-{pattern}-{i}"] = name
+    hist = Histories(lists=("A", "B"), patterns=patterns, strata=strata)
+    doc = _estimate_histories(hist, EstimateConfig(strata="area", model="", options=EstimateOptions(bootstrap=200)))
+    assert doc["upper"] is None
+    assert any("strata's sum has no finite upper limit" in w for w in doc["warnings"])
+    json.dumps(doc, allow_nan=False)  # still valid JSON

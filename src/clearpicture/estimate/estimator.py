@@ -195,7 +195,8 @@ def sparsity_warnings(table: CountTable, sel: Selection, intervals: dict[str, In
         if not math.isfinite(iv.upper):
             out.append(f"the {iv.method} interval has no finite upper limit: the data cannot bound the total")
         if iv.replicates and iv.failed > 0.05 * iv.replicates:
-            out.append(f"{iv.failed} of {iv.replicates} {iv.method} bootstrap replicates could not be fitted")
+            out.append(f"{iv.failed} of {iv.replicates} {iv.method} bootstrap replicates could not be fitted"
+                       + (" (no finite estimate: counted as unbounded above)" if iv.method == "parametric" else ""))
     return out
 
 

@@ -34,7 +34,7 @@ from .model import ModelFit, fit_model, glm_poisson
 from .table import CountTable
 
 __all__ = ["Interval", "averaged_draws", "averaged_interval", "bca_interval", "lognormal_interval", "parametric_bootstrap",
-           "profile_interval"]
+           "percentile_with_unbounded", "profile_interval"]
 
 #: The upper search stops here (times the point estimate) and reports an unbounded interval.
 _MAX_WIDEN = 1000.0
@@ -154,30 +154,46 @@ def _percentile(values: np.ndarray, probs: list[float]) -> list[float]:
     return [float(v) for v in np.quantile(values, probs, method="median_unbiased")]
 
 
+def percentile_with_unbounded(finite: np.ndarray, unbounded: int, probs: list[float]) -> list[float]:
+    """Quantiles of ``finite`` plus ``unbounded`` values at +infinity (they sit above every finite one).
+
+    A quantile that falls among the unbounded values is +infinity; below them it is the finite values'
+    quantile at the probability rescaled to their share.
+    """
+    total = len(finite) + unbounded
+    share = len(finite) / total
+    out = []
+    for q in probs:
+        out.append(math.inf if q > share else _percentile(finite, [min(q / share, 1.0)])[0])
+    return out
+
+
 def parametric_bootstrap(fit: ModelFit, table: CountTable, *, replicates: int = 1000, seed: int = 1,
                          level: float = 0.95) -> tuple[Interval, np.ndarray]:
     """Refit the same model to Poisson draws from its fitted means; percentile limits of the totals.
 
-    Returns the interval and the replicate totals (NaN where a replicate could not be fitted), so
-    strata can be combined by adding replicates.
+    A replicate whose counts admit no finite estimate (the maximum likelihood estimate does not
+    exist: typically the lists share no case in that draw) is counted as unbounded above (+inf),
+    not dropped: dropping them cut the upper limit of sparse tables far below the profile
+    likelihood's and hid the wide tail. Returns the interval and the replicate totals (+inf for
+    those), so strata can be combined by adding replicates.
     """
     rng = np.random.default_rng(seed)
-    totals = np.full(replicates, np.nan)
+    totals = np.full(replicates, np.inf)
     for b in range(replicates):
         y = rng.poisson(fit.fitted).astype(float)
-        if y.sum() == 0:
-            continue
-        rep = fit_model(table.with_counts(y), fit.terms)
-        if rep.admissible:
+        rep = fit_model(table.with_counts(y), fit.terms) if y.sum() > 0 else None
+        if rep is not None and rep.admissible:
             totals[b] = rep.estimate
     ok = totals[np.isfinite(totals)]
     failed = replicates - len(ok)
     if len(ok) < 2:
-        return Interval("parametric", math.nan, math.nan, level, replicates, failed,
-                        "too few replicates could be fitted"), totals
+        return Interval("parametric", math.nan, math.inf, level, replicates, failed,
+                        "too few replicates have a finite estimate"), totals
     a = (1 - level) / 2
-    lo, hi = _percentile(ok, [a, 1 - a])
-    return Interval("parametric", lo, hi, level, replicates, failed), totals
+    lo, hi = percentile_with_unbounded(ok, failed, [a, 1 - a])
+    note = f"{failed} replicate(s) with no finite estimate counted as unbounded above" if failed else ""
+    return Interval("parametric", lo, hi, level, replicates, failed, note), totals
 
 
 def bca_interval(table: CountTable, estimate: float, choose: Callable[[CountTable], float], *,

@@ -29,6 +29,7 @@ from .. import progress
 from ..errors import ClearPictureError, ConfigError, InputError
 from ..store import StageResult, Store
 from .estimator import Estimate, EstimateOptions, estimate_table
+from .intervals import percentile_with_unbounded
 from .lists import EVIDENCE, victim_records_sql
 from .table import build_table, parse_model
 
@@ -216,16 +217,20 @@ def _estimate_histories(hist: Histories, config: EstimateConfig) -> dict[str, An
         return out
     total = np.sum(np.vstack(sums), axis=0)
     ok = total[np.isfinite(total)]
-    lo, hi = (np.quantile(ok, [(1 - opts.level) / 2, (1 + opts.level) / 2], method="median_unbiased")
+    unbounded = int(np.isposinf(total).sum())  # a stratum's replicate with no finite estimate
+    lo, hi = (percentile_with_unbounded(ok, unbounded, [(1 - opts.level) / 2, (1 + opts.level) / 2])
               if len(ok) > 1 else (math.nan, math.nan))
     estimate = float(sum(d["estimate"] for d in docs))
-    out |= {"estimate": round(estimate, 2), "lower": round(float(lo), 2), "upper": round(float(hi), 2),
+    out |= {"estimate": round(estimate, 2), "lower": round(float(lo), 2) if math.isfinite(lo) else None,
+            "upper": round(float(hi), 2) if math.isfinite(hi) else None,
             "model": f"stratified by {config.strata}: "
                      + "; ".join(f"{d['stratum']}: {d['model'] or '(main effects)'}" for d in docs),
             "models": [{"stratum": d["stratum"]} | m for d in docs for m in d["models"]],
             "unobserved": round(estimate - whole.observed, 2), "interval": f"{headline} (strata draws summed)",
             "level": opts.level, "unstratified": {k: whole.to_dict()[k] for k in ("estimate", "lower", "upper", "model")},
-            "warnings": [f"{d['stratum']}: {w}" for d in docs for w in d.get("warnings", [])]}
+            "warnings": [f"{d['stratum']}: {w}" for d in docs for w in d.get("warnings", [])]
+            + (["the interval of the strata's sum has no finite upper limit: the data cannot bound the total"]
+               if len(ok) > 1 and not math.isfinite(hi) else [])}
     return out
 
 
