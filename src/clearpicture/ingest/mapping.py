@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from .. import standard
 from ..configfile import read_yaml
 from ..errors import ConfigError, InputError, MissingColumnError
-from .readers import shown_name
+from .staging import shown_name
 
 __all__ = ["ColumnSpec", "Mapping", "TableMapping", "column_expressions_sql", "load_mapping", "unused_columns"]
 
