@@ -555,3 +555,19 @@ def test_a_row_that_is_not_utf8_is_kept_in_quarantine_as_its_bytes_read(tmp_path
     assert counts["loaded"] == 2 and counts["quarantined"] == 1
     assert store.sql("SELECT row_number, reason, raw FROM quarantine") == [
         (3, "bytes that are not UTF-8", "NMP,2,Zoë O’Neil")]
+
+
+def test_files_joined_end_to_end_with_their_byte_order_marks_load_as_one(tmp_path: Path) -> None:
+    """The second file's byte-order mark hid its repeated header (loaded as person 'person_id') and
+    quarantined its first JSON line."""
+    part = _csv_text(PERSON_COLS, [_person("1")]).encode("utf-8-sig")
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "csv" / "persons.csv").write_bytes(part + _csv_text(PERSON_COLS, [_person("2")]).encode("utf-8-sig"))
+    (tmp_path / "js").mkdir()
+    line = (json.dumps(dict(zip(PERSON_COLS, _person("3"), strict=True))) + "\n").encode("utf-8-sig")
+    (tmp_path / "js" / "persons.jsonl").write_bytes(line + line.replace(b'"3"', b'"4"'))
+    store = Store()
+    counts = ingest.run(store, [tmp_path / "csv", tmp_path / "js"]).counts["tables"]["persons"]
+    assert store.sql("SELECT person_id FROM raw_persons ORDER BY 1") == [("1",), ("2",), ("3",), ("4",)]
+    assert counts["quarantined"] == 1  # the repeated header
+    assert "header row repeated" in store.sql("SELECT reason FROM quarantine")[0][0]

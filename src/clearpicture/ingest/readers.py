@@ -148,8 +148,9 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> 
             if not raw.strip():
                 continue
             try:
-                # utf-8-sig on line 1: Windows tools start the file with a byte-order mark.
-                obj = json.loads(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"))
+                # utf-8-sig: Windows tools start a file with a byte-order mark, and files joined
+                # end to end carry theirs into the middle.
+                obj = json.loads(raw.decode("utf-8-sig"))
             except UnicodeDecodeError:
                 rejects.append(Reject(lineno, None, "bytes that are not UTF-8", raw[:10_000].decode("utf-8", "replace")))
                 continue

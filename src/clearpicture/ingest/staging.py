@@ -78,7 +78,9 @@ def reject_repeated_headers(con: duckdb.DuckDBPyConnection, name: str, header: l
     """
     if not header:
         return []
-    cond = " AND ".join(f"lower(trim({q(c)})) = {lit(c.lower())}" for c in header)
+    # A joined-on export may bring its own byte-order mark: "\ufeffsource" still repeats the header.
+    blanks = lit(" \t\ufeff")
+    cond = " AND ".join(f"lower(trim({q(c)}, {blanks})) = {lit(c.lower())}" for c in header)
     found = con.execute(f"SELECT _row FROM {name} WHERE {cond} ORDER BY _row").fetchall()
     if not found:
         return []
