@@ -4,10 +4,12 @@ For each (file, table) the rows go through four SQL steps, all on DuckDB inside 
 transaction:
 
 1. *candidates*: the standard columns made from the file (mapping expressions), with the line;
-2. *identity*: rows with an empty key column, and later repeats of a key, go to ``quarantine``
-   with the line, column and reason, the raw row kept as JSON;
-3. *validation*: each field with a typed form gets it (NULL when the value fails) and each failure
-   becomes a ``field_issues`` row; the row itself still loads with its raw value;
+2. *identity*: rows with an empty key column, later repeats of a key in the file, and keys another
+   file of the same ingest gave other content, go to ``quarantine`` with the line, column and
+   reason, the raw row kept as JSON;
+3. *validation*: each field with a typed form gets it (NULL when the value fails), and a text field
+   holding a control character is flagged; each failure becomes a ``field_issues`` row; the row
+   itself still loads with its raw value;
 4. *merge*: rows whose content hash matches the stored version are ``unchanged``; changed rows
    move the old version to ``history_*`` and replace it; new rows are inserted.
 
