@@ -33,8 +33,8 @@ def _fmt(x: Any, spec: str = ",.0f") -> str:
 @click.option("--pthresh", type=float, default=None, help="p-value threshold of the stepwise methods.")
 @click.option("--interval", type=click.Choice(["averaged", "profile", "parametric", "lognormal", "bca"]),
               default=None, help="Which interval gives lower/upper. Default: averaged over the candidate models "
-              "when the model is searched for, profile likelihood when --model fixes it (bca repeats the "
-              "model choice on every resample: slow).")
+              "when the model is searched for, profile likelihood when --model fixes it or only one model is "
+              "admissible (bca repeats the model choice on every resample: slow).")
 @click.option("--bootstrap", "replicates", type=int, default=1000, show_default=True, help="Bootstrap replicates.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the bootstraps.")
 @click.option("--level", type=float, default=0.95, show_default=True, help="Interval coverage.")

@@ -212,7 +212,10 @@ def estimate_table(table: CountTable, terms: tuple[Term, ...] | None = None,
                          "nothing to estimate the unseen number from (too few cases, or records not linked)")
     sel = select_model(table, options.method, terms=terms, maxorder=options.maxorder, pthresh=options.pthresh)
     fit = sel.chosen
-    headline = options.interval or ("profile" if sel.method == "fixed" else "averaged")
+    # averaging needs more than one model: over a single one it is the log-normal Wald interval, far
+    # narrower than the profile likelihood's on sparse tables (two lists always have a single model)
+    single = sum(1 for f in sel.candidates if f.admissible) == 1
+    headline = options.interval or ("profile" if sel.method == "fixed" or single else "averaged")
     wanted = list(dict.fromkeys([headline, *options.intervals]))
     intervals: dict[str, Interval] = {}
     replicates = np.zeros(0)

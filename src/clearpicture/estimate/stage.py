@@ -194,7 +194,7 @@ def _estimate_histories(hist: Histories, config: EstimateConfig) -> dict[str, An
     docs: list[dict[str, Any]] = []
     failed: list[str] = []
     sums: list[np.ndarray] = []
-    headline = ""
+    headlines: list[str] = []
     for i, name in enumerate(names):
         counts = hist.counts(name)
         try:
@@ -206,7 +206,7 @@ def _estimate_histories(hist: Histories, config: EstimateConfig) -> dict[str, An
             continue
         docs.append(_stratum_doc(name, est))
         sums.append(est.replicates)
-        headline = est.interval.method
+        headlines.append(est.interval.method)
     whole = one(hist.counts(), config.options.seed)
     out = base | {"observed": whole.observed, "lists": list(hist.lists), "strata": docs}
     if failed:
@@ -215,7 +215,11 @@ def _estimate_histories(hist: Histories, config: EstimateConfig) -> dict[str, An
                              for f in failed), *whole.warnings]
         out["interval"] = whole.interval.method
         return out
-    total = np.sum(np.vstack(sums), axis=0)
+    # strata may carry draws of different kinds and sizes (model-averaged mixture, or the parametric
+    # bootstrap where one model is all there is): resample each to the largest size before adding
+    size = max(len(r) for r in sums)
+    rng = np.random.default_rng(config.options.seed)
+    total = np.sum(np.vstack([r if len(r) == size else rng.choice(r, size, replace=True) for r in sums]), axis=0)
     ok = total[np.isfinite(total)]
     unbounded = int(np.isposinf(total).sum())  # a stratum's replicate with no finite estimate
     lo, hi = (percentile_with_unbounded(ok, unbounded, [(1 - opts.level) / 2, (1 + opts.level) / 2])
@@ -226,7 +230,7 @@ def _estimate_histories(hist: Histories, config: EstimateConfig) -> dict[str, An
             "model": f"stratified by {config.strata}: "
                      + "; ".join(f"{d['stratum']}: {d['model'] or '(main effects)'}" for d in docs),
             "models": [{"stratum": d["stratum"]} | m for d in docs for m in d["models"]],
-            "unobserved": round(estimate - whole.observed, 2), "interval": f"{headline} (strata draws summed)",
+            "unobserved": round(estimate - whole.observed, 2), "interval": f"{'/'.join(dict.fromkeys(headlines))} (strata draws summed)",
             "level": opts.level, "unstratified": {k: whole.to_dict()[k] for k in ("estimate", "lower", "upper", "model")},
             "warnings": [f"{d['stratum']}: {w}" for d in docs for w in d.get("warnings", [])]
             + (["the interval of the strata's sum has no finite upper limit: the data cannot bound the total"]
