@@ -57,6 +57,7 @@ def _package(folder: Path) -> Path:
         ("E5", "crime", "", "2023-06-01", "", "", "", ""),                        # no code, no start
         ("E6", "crime", "2023-07-01", "2023-07-02", "22/1", "CSE", "", ""),       # child code, victim aged 19
         ("E7", "crime", "2023-08-01", "2023-08-02", "22-1", "", "", ""),          # code in the wrong form
+        ("E8", "crime", "2023-09-10", "2023-09-01", "45", "", "", ""),            # recorded before it happened
         ("I1", "intelligence", "2023-03-01", "", "", "", "", "B2P"),
         ("I2", "intelligence", "2023-03-02", "", "", "", "", "X9"),
         ("I3", "intelligence", "2023-03-03", "", "", "", "", ""),
@@ -98,9 +99,9 @@ def _field(doc: dict[str, Any], table: str, field: str, source: str = "P") -> tu
     ("persons", "ethnicity_self", 8, 5, 4),       # XX is no code (NS is a code: recorded as not stated)
     ("persons", "ethnicity_officer", 8, 4, 4),    # IC9 is a code (unknown), valid as recorded
     ("persons", "nationality", 8, 4, 3),          # gbr
-    ("events", "offence_code", 10, 6, 5),         # 22-1
-    ("events", "grading", 10, 2, 1),              # X9 on intelligence
-    ("events", "recorded_at", 10, 7, 7),
+    ("events", "offence_code", 11, 7, 6),         # 22-1
+    ("events", "grading", 11, 2, 1),              # X9 on intelligence
+    ("events", "recorded_at", 11, 8, 7),          # E8 before it happened
 ])
 def test_field_completeness_and_validity(doc: dict[str, Any], table: str, field: str, rows: int, filled: int,
                                          valid: int) -> None:
@@ -115,13 +116,13 @@ def test_field_completeness_and_validity(doc: dict[str, Any], table: str, field:
     ("suspect_ethnicity_self_recorded", "P", 1, 3),      # S2 of S1 S2 S3
     ("suspect_ethnicity_officer_recorded", "P", 1, 3),   # S1
     ("suspect_nationality_recorded", "P", 1, 3),         # S1
-    ("crimes_with_location", "P", 1, 7),
+    ("crimes_with_location", "P", 1, 8),
     ("intelligence_graded", "P", 1, 3),
-    ("crimes_recorded_within_30_days", "P", 5, 6),       # E2 took 69 days; E5 has no start
+    ("crimes_recorded_within_30_days", "P", 5, 7),       # E2 took 69 days, E8 out of order; E5 has no start
     ("person_duplicate_share", "P", 2, 6),               # V1 D1 of those with surname and date of birth
     ("person_duplicate_share", "SC", 0, 1),              # C1 is like V1, but in another source
     ("person_duplicate_share", "ALL", 2, 7),
-    ("crimes_without_offence_code", "P", 1, 7),          # E5 (E7 has a code, badly written)
+    ("crimes_without_offence_code", "P", 1, 8),          # E5 (E7 has a code, badly written)
     ("child_offence_adult_victim", "P", 1, 3),           # E6 of E1 E2 E6
     ("links_to_missing_records", "P", 2, 10),            # V9 -> E4, V1 -> E99
     ("links_to_missing_records", "SC", 0, 1),
@@ -143,5 +144,5 @@ def test_trends_are_by_quarter_of_occurrence(doc: dict[str, Any]) -> None:
 
 def test_timeliness_median_and_90th_percentile(doc: dict[str, Any]) -> None:
     (crime,) = [t for t in doc["timeliness"] if (t["source"], t["kind"]) == ("P", "crime")]
-    assert crime["events"] == 6 and crime["median_days"] == 1  # days: 2 69 1 0 1 1
-    assert crime["p90_days"] == pytest.approx(2 + 0.5 * (69 - 2))
+    assert crime["events"] == 7 and crime["median_days"] == 1  # days: 2 69 1 0 1 1 -9
+    assert crime["p90_days"] == pytest.approx(2 + 0.4 * (69 - 2))

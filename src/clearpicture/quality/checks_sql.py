@@ -121,7 +121,8 @@ def measures_sql() -> str:
         FROM ev WHERE kind = 'intelligence'
         UNION ALL
         SELECT 'crimes_recorded_within_30_days', source, occurred_at,
-            date_diff('day', started_at, recorded_at) <= 30, event_id
+            -- recorded before it happened (beyond a day for time zones) is out of order, not prompt
+            recorded_at >= started_at - INTERVAL 1 DAY AND date_diff('day', started_at, recorded_at) <= 30, event_id
         FROM ev WHERE kind = 'crime' AND started_at IS NOT NULL AND recorded_at IS NOT NULL
         UNION ALL
         SELECT 'crimes_without_offence_code', source, occurred_at,
