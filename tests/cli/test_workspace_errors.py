@@ -51,3 +51,13 @@ def test_a_missing_workspace_is_refused_and_not_created(tmp_path: Path, index: i
     assert "no such workspace" in result.stderr
     assert not db.exists(), f"{args[0]} created an empty workspace at a mistyped path"
     assert result.stdout == ""
+
+
+def test_ingest_of_a_missing_path_creates_no_workspace(tmp_path: Path) -> None:
+    """ingest made the workspace before looking at its inputs, leaving an empty one behind."""
+    db = tmp_path / "new.duckdb"
+    result = CliRunner().invoke(main, ["ingest", str(tmp_path / "no-such-export"), "--db", str(db), "--json"])
+    assert result.exit_code == 3
+    assert result.stdout == "" and len(result.stderr.splitlines()) == 1
+    assert "no-such-export" in result.stderr
+    assert not db.exists()

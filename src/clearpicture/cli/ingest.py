@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from rich.console import Console
 from rich.table import Table
@@ -25,6 +27,9 @@ def ingest_command(paths: tuple[str, ...], db: str, mapping: str | None, as_json
     Rows that cannot load are quarantined with file, row, column and reason; values that fail
     validation keep their raw text. read = loaded + quarantined + unchanged, for every table.
     """
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:  # before the workspace is made: a mistyped export path must not leave an empty one
+        raise InputError(f"{missing[0]}: no such file or folder")
     mapped = ingest_stage.load_mapping(mapping) if mapping else None
     with open_store(db) as store, stage_progress(show_progress, "ingest", store):
         result = ingest_stage.run(store, paths, mapped)
