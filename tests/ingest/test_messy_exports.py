@@ -571,3 +571,14 @@ def test_files_joined_end_to_end_with_their_byte_order_marks_load_as_one(tmp_pat
     assert store.sql("SELECT person_id FROM raw_persons ORDER BY 1") == [("1",), ("2",), ("3",), ("4",)]
     assert counts["quarantined"] == 1  # the repeated header
     assert "header row repeated" in store.sql("SELECT reason FROM quarantine")[0][0]
+
+
+def test_a_long_unreadable_row_is_cut_in_quarantine_saying_so(tmp_path: Path) -> None:
+    """The quarantined copy of a long row was cut at 10,000 characters with nothing to say so."""
+    f = tmp_path / "persons.csv"
+    f.write_text("source,person_id,forename\nNMP,1," + "x" * 12_000 + ",extra\n", encoding="utf-8")
+    store = Store()
+    ingest.run(store, [f])
+    ((raw,),) = store.sql("SELECT raw FROM quarantine")
+    assert raw.startswith("NMP,1,xxx") and raw.endswith("more characters not kept here: see the file at this row]")
+    assert "2,012 more characters" in raw  # 12,012 in all

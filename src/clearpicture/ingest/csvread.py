@@ -19,7 +19,17 @@ import duckdb
 from ..errors import InputError
 from . import lines
 from .discover import SourceFile
-from .staging import Reject, StagedFile, check_header, first_line, lit, q, reject_repeated_headers
+from .staging import (
+    RAW_LIMIT,
+    Reject,
+    StagedFile,
+    check_header,
+    clip,
+    first_line,
+    lit,
+    q,
+    reject_repeated_headers,
+)
 
 __all__ = ["stage_csv"]
 
@@ -110,8 +120,11 @@ def _stage_csv_file(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, 
         if line in seen:
             continue
         seen.add(int(line))
+        text = clip(str(raw or "").lstrip("\r\n"))
         if etype in ("INVALID ENCODING", "INVALID UNICODE") and start:
-            raw = _as_recorded(path, int(start) - 1, str(raw or "").count("\n") + 1)
+            text = _as_recorded(path, int(start) - 1, text.count("\n") + 1, "cp1252")
+        elif len(text) >= RAW_LIMIT and start:  # DuckDB keeps 10,000 characters of a line, silently
+            text = _as_recorded(path, int(start) - 1, text.count("\n") + 1, "utf-8")
         reason = {
             "TOO MANY COLUMNS": f"wrong field count: {message}",
             "MISSING COLUMNS": f"wrong field count: {message}",
@@ -121,7 +134,7 @@ def _stage_csv_file(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, 
             "LINE SIZE OVER MAXIMUM": "a field is larger than 10 MB",
         }.get(str(etype), f"{str(etype).lower()}: {message}")
         column = None if str(column).startswith("_unnamed_") else column  # a stand-in, not a file column
-        rejects.append(Reject(int(line), column, reason, str(raw or "").lstrip("\r\n")[:10_000]))
+        rejects.append(Reject(int(line), column, reason, text))
     # Row numbers of good rows: the k-th good row sits after k good rows, the header and every
     # rejected or blank row before it. Those are few, so an ASOF join maps them cheaply.
     skipped = sorted({r.row for r in rejects} | set(blanks))
@@ -147,16 +160,17 @@ def _stage_csv_file(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, 
     return StagedFile(name, header, rejects, int(rows))
 
 
-def _as_recorded(path: Path, offset: int, lines: int) -> str:
-    """The bytes of a row that is not UTF-8, read again from the file as Windows-1252 (what such
-    exports mostly are): DuckDB's copy shows each undecodable byte as '?', so 'Zoë' read 'Zo??'."""
+def _as_recorded(path: Path, offset: int, lines: int, encoding: str) -> str:
+    """A rejected row read again from the file (clipped, saying so), for two gaps in DuckDB's copy:
+    it shows each byte that is not UTF-8 as '?' ('Zoë' read 'Zo??'), so such a row is read as
+    Windows-1252, what those exports mostly are; and it cuts a long line at 10,000 characters."""
     try:
         with path.open("rb") as fh:
             fh.seek(offset)
-            data = fh.read(10_000 * lines)
+            data = fh.read((RAW_LIMIT + 1) * 4 * lines)  # enough bytes for RAW_LIMIT characters a line
     except OSError:
         return ""
-    return b"\n".join(re.split(rb"\r\n|\r|\n", data)[:lines]).decode("cp1252", errors="replace")[:10_000]
+    return clip(b"\n".join(re.split(rb"\r\n|\r|\n", data)[:lines]).decode(encoding, errors="replace"))
 
 
 def _reject_unnamed_values(con: duckdb.DuckDBPyConnection, name: str, header: list[str],
@@ -173,6 +187,6 @@ def _reject_unnamed_values(con: duckdb.DuckDBPyConnection, name: str, header: li
         con.execute(f"ALTER TABLE {name} DROP COLUMN {q(c)}")
     first = len(header) + 1
     return [Reject(int(r), None, f"a value under column {first} or later, which has no name in the header",
-                   str(line)[:10_000]) for r, line in found]
+                   clip(str(line))) for r, line in found]
 
 

@@ -22,7 +22,17 @@ import pyarrow as pa
 from ..errors import InputError
 from .csvread import stage_csv
 from .discover import SourceFile
-from .staging import Reject, StagedFile, check_header, first_line, lit, q, reject_repeated_headers, shown_name
+from .staging import (
+    Reject,
+    StagedFile,
+    check_header,
+    clip,
+    first_line,
+    lit,
+    q,
+    reject_repeated_headers,
+    shown_name,
+)
 
 __all__ = ["Reject", "StagedFile", "shown_name", "stage_file"]
 
@@ -152,13 +162,13 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> 
                 # end to end carry theirs into the middle.
                 obj = json.loads(raw.decode("utf-8-sig"))
             except UnicodeDecodeError:
-                rejects.append(Reject(lineno, None, "bytes that are not UTF-8", raw[:10_000].decode("utf-8", "replace")))
+                rejects.append(Reject(lineno, None, "bytes that are not UTF-8", clip(raw.decode("utf-8", "replace").rstrip("\r\n"))))
                 continue
             except ValueError as exc:
-                rejects.append(Reject(lineno, None, f"not a JSON object ({exc})", raw[:10_000].decode("utf-8", "replace")))
+                rejects.append(Reject(lineno, None, f"not a JSON object ({exc})", clip(raw.decode("utf-8", "replace").rstrip("\r\n"))))
                 continue
             if not isinstance(obj, dict):
-                rejects.append(Reject(lineno, None, "not a JSON object", raw[:10_000].decode("utf-8", "replace")))
+                rejects.append(Reject(lineno, None, "not a JSON object", clip(raw.decode("utf-8", "replace").rstrip("\r\n"))))
                 continue
             writer.add_record(obj, lineno)
     writer.flush()
@@ -221,7 +231,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str) -> S
         extra = [c for c in cells[width:] if c is not None]
         if extra:
             rejects.append(Reject(lineno, None, f"wrong field count: {width + len(extra)} values for {width} columns",
-                                  "\t".join(c or "" for c in cells)[:10_000]))
+                                  clip("\t".join(c or "" for c in cells))))
             continue
         writer.add((cells + [None] * width)[:width], lineno)
     writer.flush()

@@ -15,7 +15,8 @@ import duckdb
 
 from ..errors import InputError
 
-__all__ = ["Reject", "StagedFile", "check_header", "first_line", "lit", "q", "reject_repeated_headers", "shown_name"]
+__all__ = ["RAW_LIMIT", "Reject", "StagedFile", "check_header", "clip", "first_line", "lit", "q", "reject_repeated_headers",
+           "shown_name"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,17 @@ class StagedFile:
     columns: list[str]  # the file's columns, as named in the file
     rejects: list[Reject]
     rows: int  # rows read into staging (good rows)
+
+
+#: How much of a row that cannot be read is kept in quarantine.
+RAW_LIMIT = 10_000
+
+
+def clip(text: str) -> str:
+    """``text`` cut to RAW_LIMIT characters, saying so: a cut raw line must not pass for the whole."""
+    if len(text) <= RAW_LIMIT:
+        return text
+    return f"{text[:RAW_LIMIT]} … [{len(text) - RAW_LIMIT:,} more characters not kept here: see the file at this row]"
 
 
 def q(name: str) -> str:
