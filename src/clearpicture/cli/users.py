@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
+from ..errors import InputError
 from ..security import local_operator
 from ..security.users import add_user, disable_user, enable_user, list_users, set_password
 from ..store import open_store
@@ -27,9 +29,7 @@ def users() -> None:
 @db_option
 def add(name: str, role: str, sources: str, force_code: str | None, db: str) -> None:
     """Add a user. The password comes from CLEARPICTURE_PASSWORD, else a prompt."""
-    password = os.environ.get("CLEARPICTURE_PASSWORD") or click.prompt(
-        "Password", hide_input=True, confirmation_prompt=True, err=True
-    )
+    password = _read_password()
     scope = [s for s in sources.split(",") if s.strip()]
     if force_code and role == "analyst":
         scope.append(force_code)
@@ -38,6 +38,25 @@ def add(name: str, role: str, sources: str, force_code: str | None, db: str) -> 
     with open_store(db) as store:
         actor = add_user(store, name, role, password, scope, by=local_operator())
     echo_err(f"added {actor.username} ({actor.role}{': ' + ','.join(sorted(actor.sources)) if actor.sources else ''})")
+
+
+def _read_password() -> str:
+    """CLEARPICTURE_PASSWORD, else a hidden prompt on a terminal, else two lines on stdin.
+
+    Without a terminal (a script, a scheduler) getpass printed two echo warnings before the prompt
+    and an empty stdin ended in "aborted": the password and its confirmation are read as lines.
+    """
+    env = os.environ.get("CLEARPICTURE_PASSWORD")
+    if env:
+        return env
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
+    first, second = (sys.stdin.readline().rstrip("\r\n") for _ in range(2))
+    if not first:
+        raise InputError("no password: set CLEARPICTURE_PASSWORD, or give it twice on stdin (no terminal to prompt on)")
+    if first != second:
+        raise InputError("the two passwords given on stdin differ")
+    return first
 
 
 @users.command("list")
