@@ -37,3 +37,13 @@ def test_a_password_piped_on_stdin_is_used(tmp_path: Path) -> None:
     assert "Warning" not in proc.stderr and secret not in proc.stderr + proc.stdout
     with Store(db) as store:
         assert authenticate(store, "adm", secret).actor is not None
+
+
+def test_users_password_without_a_terminal_is_one_line_too(tmp_path: Path) -> None:
+    db = tmp_path / "ws.duckdb"
+    secret = "a long enough passphrase 42"
+    subprocess.run([*_CMD, "users", "add", "adm", "--role", "admin", "--db", str(db)], input=f"{secret}\n{secret}\n",
+                   capture_output=True, text=True, env=_env(), check=True)
+    proc = subprocess.run([*_CMD, "users", "password", "adm", "--db", str(db)], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, env=_env())
+    assert proc.returncode == 3 and len(proc.stderr.splitlines()) == 1, proc.stderr

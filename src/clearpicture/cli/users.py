@@ -40,7 +40,7 @@ def add(name: str, role: str, sources: str, force_code: str | None, db: str) -> 
     echo_err(f"added {actor.username} ({actor.role}{': ' + ','.join(sorted(actor.sources)) if actor.sources else ''})")
 
 
-def _read_password() -> str:
+def _read_password(prompt: str = "Password") -> str:
     """CLEARPICTURE_PASSWORD, else a hidden prompt on a terminal, else two lines on stdin.
 
     Without a terminal (a script, a scheduler) getpass printed two echo warnings before the prompt
@@ -50,7 +50,7 @@ def _read_password() -> str:
     if env:
         return env
     if sys.stdin.isatty():
-        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
+        return str(click.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True))
     first, second = (sys.stdin.readline().rstrip("\r\n") for _ in range(2))
     if not first:
         raise InputError("no password: set CLEARPICTURE_PASSWORD, or give it twice on stdin (no terminal to prompt on)")
@@ -99,9 +99,7 @@ def enable(name: str, db: str) -> None:
 @db_option
 def password(name: str, db: str) -> None:
     """Set a new password (from CLEARPICTURE_PASSWORD, else a prompt); ends the user's sessions."""
-    new = os.environ.get("CLEARPICTURE_PASSWORD") or click.prompt(
-        "New password", hide_input=True, confirmation_prompt=True, err=True
-    )
+    new = _read_password("New password")
     with open_existing(db) as store:
         ended = set_password(store, name, new, by=local_operator())
     echo_err(f"password set for {name}; ended {ended} session(s)")
