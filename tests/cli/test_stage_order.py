@@ -22,6 +22,7 @@ from clearpicture.store import Store
     (["investigations", "--json"], "link"),
     (["estimate", "--json"], "definitions"),
     (["export", "entities", "--out", "{tmp}/e.csv"], "link"),
+    (["export", "network", "--format", "graphml", "--out", "{tmp}/n.graphml"], "groups"),
 ])
 def test_a_stage_before_its_inputs_exist_names_the_missing_stage(tmp_path: Path, args: list[str],
                                                                   stage: str) -> None:

@@ -34,11 +34,11 @@ _DEFAULT_PURPOSE = "network analysis"
 def export_network_command(db: str, fmt: str, out: str, group_id: str | None, recipient: str | None,
                            purpose: str | None, pseudonymise: bool, as_json: bool) -> None:
     """Write the offender groups' network (OFFICIAL-SENSITIVE) and log the disclosure."""
-    if recipient is None or purpose is None:
-        echo_err("note: pass --recipient and --purpose when the file leaves your hands; they are logged")
     with open_existing(db) as store:
         done = export_network(store, fmt, Path(out), group_id, recipient=recipient or _DEFAULT_RECIPIENT,
                               purpose=purpose or _DEFAULT_PURPOSE, pseudonymise=pseudonymise)
+    if recipient is None or purpose is None:  # after the export: a failure stays one line
+        echo_err("note: pass --recipient and --purpose when the file leaves your hands; they are logged")
     if as_json:
         emit_json(done)
     else:
