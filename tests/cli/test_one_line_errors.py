@@ -67,3 +67,17 @@ def test_an_output_path_the_system_refuses_is_a_user_error_not_a_bug(tmp_path: P
     assert result.exit_code != INTERNAL_ERROR
     assert "internal error" not in result.stderr
     assert "/proc/clearpicture-test" in result.stderr
+
+
+def test_main_help_lists_the_exit_codes_the_errors_use() -> None:
+    """A scheduler author reads the exit codes from --help; they must be the ones errors.py raises."""
+    import re
+
+    from clearpicture import errors
+
+    text = " ".join(CliRunner().invoke(main, ["--help"]).stdout.split())
+    for cls, words in ((errors.ClearPictureError, "error"), (errors.ConfigError, "usage or configuration"),
+                       (errors.InputError, "input"), (errors.StoreError, "workspace"),
+                       (errors.EngineError, "engine"), (errors.AccessDenied, "access denied")):
+        assert re.search(rf"\b{cls.exit_code} {words}\b", text), (cls.__name__, text)
+    assert f"{INTERNAL_ERROR} internal error" in text

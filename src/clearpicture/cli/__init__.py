@@ -117,7 +117,13 @@ def _fail(message: str, code: int) -> None:
 @click.group("clearpicture", cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="clearpicture")
 def main() -> None:
-    """clearpicture: a clear picture of group-based child sexual exploitation."""
+    """clearpicture: a clear picture of group-based child sexual exploitation.
+
+    Every failure prints one line on stderr (clearpicture: error: ...) and exits with its
+    family's code: 1 error, 2 usage or configuration, 3 input (a file or path, or an earlier stage
+    not run), 4 workspace (missing, locked or not a workspace), 5 engine, 6 access denied, 70
+    internal error (a bug). --json output goes to stdout, progress and logs to stderr.
+    """
 
 
 def load_command(name: str) -> click.Command | None:
