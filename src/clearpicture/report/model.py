@@ -17,8 +17,8 @@ from ..store import Store
 
 __all__ = ["REPORT_RULE", "Context", "Section", "SectionTable", "register_section", "SECTIONS"]
 
-#: The profile's default rule: principles.md item 8, and hidden cells never adding up to a small count.
-REPORT_RULE = DisclosureRule(hidden_sums=True)
+#: The profile's default rule: principles.md item 8 (hidden cells never add up to a small count).
+REPORT_RULE = DisclosureRule()
 
 
 @dataclass

@@ -27,9 +27,9 @@ from .db import Database
 
 __all__ = ["RULE", "cached_aggregate", "counts_for", "csv_download", "need", "page_model"]
 
-#: The partner problem profile's rule (``report.model.REPORT_RULE``): hidden cells must also not add
-#: up to a small count, so a role without true counts learns no more here than from the report.
-RULE = DisclosureRule(hidden_sums=True)
+#: The default rule, as the partner problem profile applies it (``report.model.REPORT_RULE``), so a
+#: role without true counts learns no more here than from the report.
+RULE = DisclosureRule()
 
 def cached_aggregate(store: Store, name: str, compute: Callable[[Store], Any]) -> Any:
     """``compute(store)`` from the app's page cache until the data changes (a stage run or an erasure).
