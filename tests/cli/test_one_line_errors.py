@@ -81,3 +81,14 @@ def test_main_help_lists_the_exit_codes_the_errors_use() -> None:
                        (errors.EngineError, "engine"), (errors.AccessDenied, "access denied")):
         assert re.search(rf"\b{cls.exit_code} {words}\b", text), (cls.__name__, text)
     assert f"{INTERNAL_ERROR} internal error" in text
+
+
+@pytest.mark.parametrize("extra", [["--definition", "gbcse-iicsa-2019"], ["--strata", "area"],
+                                   ["--kinds", "police,health"], ["--evidence", "records"],
+                                   ["--as-of", "2024-01-01"]])
+def test_workspace_options_with_counts_are_refused_not_ignored(extra: list[str]) -> None:
+    """`estimate --counts F --definition X` estimated F and silently ignored X."""
+    counts = Path(__file__).resolve().parent.parent / "estimate" / "data" / "korea.json"
+    result = CliRunner().invoke(main, ["estimate", "--counts", str(counts), *extra, "--json"])
+    _assert_one_line(result, result.stdout, result.stderr, result.exit_code)
+    assert extra[0] in result.stderr and "--db" in result.stderr

@@ -63,6 +63,13 @@ def estimate_command(db: str | None, counts: str | None, model: str | None, meth
     """
     if (db is None) == (counts is None):
         raise InputError("give exactly one of --db or --counts")
+    if counts is not None:
+        ctx = click.get_current_context()
+        given = [f"--{name.replace('_', '-')}" for name in ("definition", "strata", "kinds", "as_of", "evidence")
+                 if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE]
+        if given:  # they choose the victims in a workspace; with --counts they would be silently ignored
+            raise InputError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} with --db only, "
+                             "not with --counts")
     options = est.EstimateOptions(method=method, maxorder=maxorder, pthresh=pthresh, interval=interval,
                                   intervals=tuple(dict.fromkeys([*([interval] if interval else []), "averaged", "profile",
                                                                   "parametric"])),
