@@ -88,3 +88,15 @@ def test_non_json_file_gives_a_one_line_input_error(tmp_path: Path) -> None:
 def test_db_and_counts_together_are_refused(tmp_path: Path) -> None:
     r = _run(["--counts", str(DATA / "korea.json"), "--db", str(tmp_path / "w.duckdb")])
     assert r.exit_code == InputError.exit_code and "exactly one of" in r.stderr
+
+
+def test_human_output_says_when_there_is_no_finite_upper_limit(tmp_path: Path) -> None:
+    """The interval line read '199 – —' when the upper limit was unbounded."""
+    path = tmp_path / "sparse.json"
+    path.write_text(json.dumps({"lists": ["A", "B"], "rows": [{"pattern": "10", "count": 30},
+                                                             {"pattern": "01", "count": 25},
+                                                             {"pattern": "11", "count": 1}]}))
+    r = _run(["--counts", str(path), "--interval", "parametric", "--bootstrap", "200"])
+    assert r.exit_code == 0, r.output
+    line = next(x for x in r.stdout.splitlines() if x.startswith("estimated total"))
+    assert "no finite upper limit" in line and "– —" not in line

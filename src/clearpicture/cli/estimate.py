@@ -106,7 +106,8 @@ def _print(doc: dict[str, Any], top: int) -> None:
         console.print(doc["note"])
     console.print(f"lists: {', '.join(doc['lists'])}    observed: {_fmt(doc['observed'], ',')}")
     console.print(f"estimated total: [bold]{_fmt(doc['estimate'])}[/bold]  "
-                  f"({doc.get('level', 0.95):.0%} interval {_fmt(doc['lower'])} – {_fmt(doc['upper'])}, "
+                  f"({doc.get('level', 0.95):.0%} interval {_fmt(doc['lower'])} – "
+                  f"{'no finite upper limit' if doc['upper'] is None else _fmt(doc['upper'])}, "
                   f"{doc.get('interval')})")
     console.print(f"model: {doc['model'] or 'main effects only'}")
     out = Table(title=f"candidate models (best {min(top, len(doc['models']))} of {len(doc['models'])})")
