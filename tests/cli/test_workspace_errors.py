@@ -61,3 +61,32 @@ def test_ingest_of_a_missing_path_creates_no_workspace(tmp_path: Path) -> None:
     assert result.stdout == "" and len(result.stderr.splitlines()) == 1
     assert "no-such-export" in result.stderr
     assert not db.exists()
+
+
+def _foreign(path: Path) -> list[str]:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE IF NOT EXISTS sales (x INTEGER)")
+    tables = sorted(r[0] for r in con.sql("SHOW TABLES").fetchall())
+    con.close()
+    return tables
+
+
+@pytest.mark.parametrize("args", [["quality", "--json"], ["estimate", "--json"], ["audit", "verify"],
+                                  ["ingest", "{data}", "--json"]])
+def test_a_duckdb_file_that_is_not_a_workspace_is_refused_and_left_alone(tmp_path: Path, args: list[str]) -> None:
+    """quality on someone else's DuckDB file wrote 22 clearpicture tables into it and reported zeros."""
+    import duckdb
+
+    db = tmp_path / "sales.duckdb"
+    before = _foreign(db)
+    (tmp_path / "data").mkdir()
+    argv = [a.replace("{data}", str(tmp_path / "data")) for a in args]
+    result = CliRunner().invoke(main, [*argv, "--db", str(db)])
+    assert result.exit_code == 4, result.output
+    _one_line_failure(result, result.stderr)
+    assert "not a clearpicture workspace" in result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    assert sorted(r[0] for r in con.sql("SHOW TABLES").fetchall()) == before
+    con.close()

@@ -12,6 +12,7 @@ from .. import ingest as ingest_stage
 from ..errors import InputError
 from ..store import open_store
 from ._common import db_option, emit_json, json_option, progress_option, stage_progress
+from ._existing import check_workspace
 
 
 @click.command("ingest")
@@ -30,6 +31,7 @@ def ingest_command(paths: tuple[str, ...], db: str, mapping: str | None, as_json
     missing = [p for p in paths if not Path(p).exists()]
     if missing:  # before the workspace is made: a mistyped export path must not leave an empty one
         raise InputError(f"{missing[0]}: no such file or folder")
+    check_workspace(db, allow_empty=True)
     mapped = ingest_stage.load_mapping(mapping) if mapping else None
     with open_store(db) as store, stage_progress(show_progress, "ingest", store):
         result = ingest_stage.run(store, paths, mapped)

@@ -12,7 +12,7 @@ from ..security import local_operator
 from ..security.users import add_user, disable_user, enable_user, list_users, set_password
 from ..store import open_store
 from ._common import db_option, echo_err, emit_json, json_option
-from ._existing import open_existing
+from ._existing import check_workspace, open_existing
 
 
 @click.group("users")
@@ -35,6 +35,7 @@ def add(name: str, role: str, sources: str, force_code: str | None, db: str) -> 
         scope.append(force_code)
     elif force_code:
         echo_err(f"note: --force {force_code} ignored: only analysts have a source scope")
+    check_workspace(db, allow_empty=True)
     with open_store(db) as store:
         actor = add_user(store, name, role, password, scope, by=local_operator())
     echo_err(f"added {actor.username} ({actor.role}{': ' + ','.join(sorted(actor.sources)) if actor.sources else ''})")
