@@ -90,3 +90,17 @@ def test_a_duckdb_file_that_is_not_a_workspace_is_refused_and_left_alone(tmp_pat
     con = duckdb.connect(str(db), read_only=True)
     assert sorted(r[0] for r in con.sql("SHOW TABLES").fetchall()) == before
     con.close()
+
+
+def test_serve_refuses_a_duckdb_file_that_is_not_a_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("serve started on a foreign database")
+
+    monkeypatch.setattr(uvicorn, "run", never)
+    db = tmp_path / "sales.duckdb"
+    before = _foreign(db)
+    result = CliRunner().invoke(main, ["serve", "--db", str(db)])
+    assert result.exit_code == 4 and "not a clearpicture workspace" in result.stderr, result.output
+    assert _foreign(db) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ._common import db_option
+from ._existing import check_workspace
 
 
 @click.command("serve")
@@ -21,6 +22,7 @@ def serve(db: str, host: str, port: int, secure_cookies: bool, proxy_headers: bo
 
     from ..web import create_app
 
+    check_workspace(db, allow_empty=True)  # never migrate another team's DuckDB database
     app = create_app(db, secure_cookies=secure_cookies)
     try:
         uvicorn.run(app, host=host, port=port, proxy_headers=proxy_headers, server_header=False,
