@@ -173,6 +173,7 @@ def test_cli_erase_reports_in_json_and_removes_exports(tmp_path: Path) -> None:
     doc = json.loads(r.stdout)
     assert doc["tables"]["raw_persons"] == 1 and doc["residual"] == []
     assert doc["exports_removed"] == [str(export)] and not export.exists()
+    assert doc["file_rewritten"] is True and doc["file_not_rewritten"] is None
     assert doc["notify"] == ["LA1 safeguarding hub", "National audit"]
     again = CliRunner().invoke(main, ["erase", "--db", str(db), "--person", f"PF1/{ERASED['person_id']}",
                                       "--reason", "out of scope"])
@@ -256,3 +257,21 @@ def test_an_encrypted_workspace_opened_with_a_key_not_in_the_environment_says_it
         result = erase_person(s, local_operator(), *PERSON, reason="out of scope")
         assert not result.file_rewritten and "CLEARPICTURE_DB_KEY" in str(result.file_not_rewritten)
         assert s.sql("SELECT count(*) FROM raw_persons WHERE person_id = ?", [ERASED["person_id"]]) == [(0,)]
+
+
+def test_an_entities_export_is_found_and_removed_by_a_later_erasure(tmp_path: Path) -> None:
+    """``export entities`` logs its file's full path, so erasure can find the person in it."""
+    db, out = tmp_path / "ws.duckdb", tmp_path / "sub" / "entities.csv"
+    out.parent.mkdir()
+    with Store(db) as s:
+        build_world(s)
+    runner = CliRunner()
+    r = runner.invoke(main, ["export", "entities", "--db", str(db), "--out", str(out), "--recipient", "LA1 hub"])
+    assert r.exit_code == 0, r.output
+    assert ERASED["person_id"] in out.read_text()
+    r = runner.invoke(main, ["erase", "--db", str(db), "--person", f"PF1/{ERASED['person_id']}",
+                             "--reason", "out of scope", "--json", "--remove-exports"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["exports_removed"] == [str(out.resolve())] and not out.exists()
+    assert "LA1 hub" in doc["notify"]

@@ -34,7 +34,8 @@ def erase(db: str, person: str, reason: str, remove_exports: bool, as_json: bool
     doc = {"person_ref": result.person_ref, "rows_removed": sum(result.deleted.values()), "masked": result.masked,
            "tables": result.deleted, "notify": result.notify, "stale_stages": result.stale_stages,
            "residual": result.residual, "exports_holding_person": result.exports_holding_person,
-           "exports_removed": removed, "audit_seq": result.audit_seq}
+           "exports_removed": removed, "audit_seq": result.audit_seq,
+           "file_rewritten": result.file_rewritten, "file_not_rewritten": result.file_not_rewritten}
     if as_json:
         emit_json(doc)
     else:
@@ -48,6 +49,9 @@ def erase(db: str, person: str, reason: str, remove_exports: bool, as_json: bool
             echo_err(f"warning: the record's id still appears in {where}; review it")
         for path in result.exports_holding_person:
             echo_err(f"{'removed' if path in removed else 'warning: still holds the person'}: {path}")
+        if result.file_not_rewritten:
+            echo_err(f"warning: the workspace file was not rewritten ({result.file_not_rewritten}); "
+                     "the erased details may remain in its free space until it is")
 
 
 commands: list[click.Command] = [erase]

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
+from ..security import audit, local_operator
 from ..store import Store
 from ._common import db_option, echo_err
 from ._existing import open_existing
@@ -32,14 +33,12 @@ def export_entities(store: Store, out: Path, recipient: str, purpose: str) -> in
     if not store.has_table("entity_persons"):
         raise InputError("no linkage results in this workspace: run `clearpicture link` first")
     rows = store.sql("SELECT source, person_id, entity_id FROM entity_persons ORDER BY source, person_id")
-    try:
-        from ..security import audit, local_operator
-
-        audit.record(store, local_operator(), "disclosure",
-                     {"command": "export entities", "rows": len(rows), "file": out.name},
-                     justification=purpose, recipient=recipient)
-    except ImportError:  # pragma: no cover - the audit log ships with clearpicture
-        pass
+    # The full path and the sources covered: erasure looks for the person in every logged export
+    # file by its path, and tells the recipients of exports from the erased record's source.
+    audit.record(store, local_operator(), "disclosure",
+                 {"command": "export entities", "rows": len(rows), "path": str(out.resolve()),
+                  "sources": sorted({source for source, _, _ in rows})},
+                 justification=purpose, recipient=recipient)
     with out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["source", "person_id", "entity_id"])
