@@ -90,6 +90,10 @@ register_section("groups", "group_members")(evaluate_groups)
 
 def evaluate(store: Store, truth_dir: Path | str, sections: list[str] | None = None) -> dict[str, Any]:
     """Every applicable registered section (or those named) → its figures."""
+    # The estimate stage registers its section on import; importing it here (not at module top)
+    # keeps statsmodels out of every `import clearpicture.evaluate`.
+    from .estimate import evaluation  # noqa: F401
+
     truth = Path(truth_dir)
     if not truth.is_dir():
         raise InputError(f"{truth}: truth folder not found")
