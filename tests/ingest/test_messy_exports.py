@@ -16,9 +16,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from clearpicture import Store, ingest, standard
-
-PERSON_COLS = standard.table("persons").names
+from clearpicture import Store, ingest
+from ingestrows import PERSON_COLS, balanced, person_row
 
 
 def _csv_text(header: list[str], rows: list[list[str]]) -> str:
@@ -29,21 +28,10 @@ def _csv_text(header: list[str], rows: list[list[str]]) -> str:
     return out.getvalue()
 
 
-def _person(pid: str, **kw: str) -> list[str]:
-    base = {"source": "NMP", "person_id": pid, "forename": "Asha", "surname": "Khan", "date_of_birth": "2008-03-04",
-            "sex": "F"}
-    base.update(kw)
-    return [base.get(c, "") for c in PERSON_COLS]
-
-
-def _balanced(counts: dict[str, int]) -> bool:
-    return counts["read"] == counts["loaded"] + counts["quarantined"] + counts["unchanged"]
-
-
 def test_a_header_repeated_mid_file_is_quarantined_not_loaded_as_a_person(tmp_path: Path) -> None:
     """Two exports joined with ``cat`` repeat the header; it used to load as person 'person_id'."""
-    first = _csv_text(PERSON_COLS, [_person("1"), _person("2")])
-    second = _csv_text(PERSON_COLS, [_person("3")])
+    first = _csv_text(PERSON_COLS, [person_row("1"), person_row("2")])
+    second = _csv_text(PERSON_COLS, [person_row("3")])
     f = tmp_path / "persons.csv"
     f.write_text(first + second, encoding="utf-8")
     store = Store()
@@ -83,9 +71,9 @@ def test_two_versions_of_one_record_in_one_ingest_quarantine_the_later_not_repla
     """Two files of one delivery disagreeing about person 1: both used to count as loaded, one vanished."""
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    (tmp_path / "a" / "persons.csv").write_text(_csv_text(PERSON_COLS, [_person("1"), _person("2")]), encoding="utf-8")
+    (tmp_path / "a" / "persons.csv").write_text(_csv_text(PERSON_COLS, [person_row("1"), person_row("2")]), encoding="utf-8")
     (tmp_path / "b" / "persons.csv").write_text(
-        _csv_text(PERSON_COLS, [_person("1", forename="Asma"), _person("2"), _person("3")]), encoding="utf-8")
+        _csv_text(PERSON_COLS, [person_row("1", forename="Asma"), person_row("2"), person_row("3")]), encoding="utf-8")
     store = Store()
     counts = ingest.run(store, [tmp_path / "a", tmp_path / "b"]).counts["tables"]["persons"]
     assert counts == {"read": 5, "loaded": 3, "quarantined": 1, "unchanged": 1, "invalid_values": 0}
@@ -102,7 +90,7 @@ def test_two_versions_of_one_record_in_one_ingest_quarantine_the_later_not_repla
     assert store.count("history_persons") == 0
     # A later ingest that changes the record still replaces it, keeping the old version in history.
     (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "persons.csv").write_text(_csv_text(PERSON_COLS, [_person("1", forename="Asma")]),
+    (tmp_path / "c" / "persons.csv").write_text(_csv_text(PERSON_COLS, [person_row("1", forename="Asma")]),
                                                 encoding="utf-8")
     again = ingest.run(store, [tmp_path / "c"]).counts["tables"]["persons"]
     assert again["loaded"] == 1 and again["quarantined"] == 0
@@ -127,8 +115,8 @@ def _zip(folder: Path, out: Path) -> Path:
 
 def test_a_zip_holding_two_packages_reads_both(tmp_path: Path) -> None:
     """Only the first datapackage.json found in a zip was read; the second package vanished, exit 0."""
-    _package(tmp_path / "z" / "north", [_person("1"), _person("2")])
-    _package(tmp_path / "z" / "south", [_person("3", source="SMP")])
+    _package(tmp_path / "z" / "north", [person_row("1"), person_row("2")])
+    _package(tmp_path / "z" / "south", [person_row("3", source="SMP")])
     counts = ingest.run(Store(), [_zip(tmp_path / "z", tmp_path / "two.zip")]).counts
     assert counts["errors"] == []
     assert counts["tables"]["persons"] == {"read": 3, "loaded": 3, "quarantined": 0, "unchanged": 0,
@@ -138,7 +126,7 @@ def test_a_zip_holding_two_packages_reads_both(tmp_path: Path) -> None:
 def test_a_zip_of_loose_files_inside_a_folder_is_read(tmp_path: Path) -> None:
     """``export/persons.csv`` in a zip without a descriptor: 'no files of the standard found'."""
     (tmp_path / "z" / "export").mkdir(parents=True)
-    (tmp_path / "z" / "export" / "persons.csv").write_text(_csv_text(PERSON_COLS, [_person("1")]), encoding="utf-8")
+    (tmp_path / "z" / "export" / "persons.csv").write_text(_csv_text(PERSON_COLS, [person_row("1")]), encoding="utf-8")
     store = Store()
     counts = ingest.run(store, [_zip(tmp_path / "z", tmp_path / "loose.zip")]).counts
     assert counts["tables"]["persons"]["loaded"] == 1
@@ -147,7 +135,7 @@ def test_a_zip_of_loose_files_inside_a_folder_is_read(tmp_path: Path) -> None:
 
 def test_a_package_resource_not_named_after_a_table_is_read_by_its_file_name_or_reported(tmp_path: Path) -> None:
     """A resource named ``people`` was passed over without a word (exit 0, no persons)."""
-    pkg = _package(tmp_path / "pkg", [_person("1")], name="people")
+    pkg = _package(tmp_path / "pkg", [person_row("1")], name="people")
     counts = ingest.run(Store(), [pkg]).counts
     assert counts["tables"]["persons"]["loaded"] == 1 and counts["errors"] == []
     (pkg / "persons.csv").rename(pkg / "people.csv")
@@ -160,7 +148,7 @@ def test_a_package_resource_not_named_after_a_table_is_read_by_its_file_name_or_
 
 def test_data_files_beside_the_ones_read_are_reported_not_passed_over(tmp_path: Path) -> None:
     """events.csv next to a descriptor that does not list it, and ``Persons.csv`` in a folder, were ignored."""
-    pkg = _package(tmp_path / "pkg", [_person("1")])
+    pkg = _package(tmp_path / "pkg", [person_row("1")])
     (pkg / "events.csv").write_text("source,event_id,kind\nNMP,E1,crime\n", encoding="utf-8")
     counts = ingest.run(Store(), [pkg]).counts
     assert counts["tables"]["persons"]["loaded"] == 1
@@ -169,8 +157,8 @@ def test_data_files_beside_the_ones_read_are_reported_not_passed_over(tmp_path: 
     loose = tmp_path / "loose"
     loose.mkdir()
     (loose / "sources.csv").write_text("source,name,kind\nNMP,Northmoor Police,police\n", encoding="utf-8")
-    (loose / "Persons.csv").write_text(_csv_text(PERSON_COLS, [_person("1")]), encoding="utf-8")
-    (loose / "people.csv").write_text(_csv_text(PERSON_COLS, [_person("2")]), encoding="utf-8")
+    (loose / "Persons.csv").write_text(_csv_text(PERSON_COLS, [person_row("1")]), encoding="utf-8")
+    (loose / "people.csv").write_text(_csv_text(PERSON_COLS, [person_row("2")]), encoding="utf-8")
     counts = ingest.run(Store(), [loose]).counts
     assert counts["tables"]["persons"]["loaded"] == 1 and counts["tables"]["sources"]["loaded"] == 1
     (error,) = counts["errors"]
@@ -196,7 +184,7 @@ def _lines(rows: list[list[str]]) -> list[bytes]:
 def test_any_line_ending_and_a_mix_of_them_read_every_row(tmp_path: Path, ends: list[bytes]) -> None:
     """A mix of line endings glued rows together: quarantined as 'broken quoting', or read short."""
     header = ",".join(PERSON_COLS).encode()
-    body = _lines([_person("1"), _person("2"), ["NMP", "3", "too", "few"], _person("4")])
+    body = _lines([person_row("1"), person_row("2"), ["NMP", "3", "too", "few"], person_row("4")])
     f = tmp_path / "persons.csv"
     f.write_bytes(header + ends[0] + b"".join(line + end for line, end in zip(body, ends[1:] + [ends[0]],
                                                                             strict=True)))
@@ -213,7 +201,7 @@ def test_any_line_ending_and_a_mix_of_them_read_every_row(tmp_path: Path, ends: 
 def test_excel_style_crlf_rows_with_line_breaks_inside_cells_keep_their_values(tmp_path: Path) -> None:
     """A guard for the fix above: Excel ends rows in CRLF and breaks lines in cells with LF (a mix)."""
     header = ",".join(PERSON_COLS).encode()
-    body = _lines([_person("1", aliases="Ash\nAsh K"), _person("2")])
+    body = _lines([person_row("1", aliases="Ash\nAsh K"), person_row("2")])
     f = tmp_path / "persons.csv"
     f.write_bytes(header + b"\r\n" + b"\r\n".join(body) + b"\r\n")
     store = Store()
@@ -228,7 +216,7 @@ def test_a_json_array_file_is_one_clear_error_not_an_internal_error(tmp_path: Pa
     from clearpicture.cli import main
 
     f = tmp_path / "persons.json"
-    f.write_text(json.dumps([dict(zip(PERSON_COLS, _person("1"), strict=True))]), encoding="utf-8")
+    f.write_text(json.dumps([dict(zip(PERSON_COLS, person_row("1"), strict=True))]), encoding="utf-8")
     result = CliRunner().invoke(main, ["ingest", str(f), "--db", str(tmp_path / "w.duckdb"), "--json"])
     assert result.exit_code == 3, result.stderr
     (line,) = result.stderr.strip().splitlines()
@@ -239,8 +227,8 @@ def test_a_json_array_file_is_one_clear_error_not_an_internal_error(tmp_path: Pa
 def test_a_control_character_in_a_text_field_loads_as_recorded_and_is_a_field_issue(tmp_path: Path) -> None:
     """A NUL-padded or escape-laden name loaded as part of the value with nothing said."""
     f = tmp_path / "persons.csv"
-    rows = [_person("1", forename="Asha\x00"), _person("2", surname="K\x1bhan", aliases="Ash\tAsh\nK"),
-            _person("3", forename="Zo\u0089")]
+    rows = [person_row("1", forename="Asha\x00"), person_row("2", surname="K\x1bhan", aliases="Ash\tAsh\nK"),
+            person_row("3", forename="Zo\u0089")]
     f.write_text(_csv_text(PERSON_COLS, rows), encoding="utf-8")
     store = Store()
     counts = ingest.run(store, [f]).counts["tables"]["persons"]
@@ -299,7 +287,7 @@ def test_a_workbook_with_data_on_several_sheets_is_not_read_from_the_first_alone
 def test_a_file_separated_by_semicolons_or_tabs_says_so(tmp_path: Path, sep: str, word: str) -> None:
     """It said "required column 'source' of persons is missing" of a file whose header has source."""
     f = tmp_path / "persons.csv"
-    f.write_text(sep.join(PERSON_COLS) + "\n" + sep.join(_person("1")) + "\n", encoding="utf-8")
+    f.write_text(sep.join(PERSON_COLS) + "\n" + sep.join(person_row("1")) + "\n", encoding="utf-8")
     (error,) = ingest.run(Store(), [f]).counts["errors"]
     assert error.startswith(f"{f}: line 1: ") and word in error and "missing" not in error
 
@@ -318,10 +306,10 @@ def test_a_byte_order_mark_before_a_quoted_header_or_a_json_line_is_not_data(tmp
     out = io.StringIO()
     w = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     w.writerow(PERSON_COLS)
-    w.writerow(_person("1"))
+    w.writerow(person_row("1"))
     (tmp_path / "csv" / "persons.csv").write_text(out.getvalue(), encoding="utf-8-sig", newline="")
     (tmp_path / "jsonl" / "persons.jsonl").write_text(
-        json.dumps(dict(zip(PERSON_COLS, _person("2"), strict=True))) + "\n", encoding="utf-8-sig")
+        json.dumps(dict(zip(PERSON_COLS, person_row("2"), strict=True))) + "\n", encoding="utf-8-sig")
     store = Store()
     counts = ingest.run(store, [tmp_path / "csv", tmp_path / "jsonl"]).counts
     assert counts["errors"] == []
@@ -402,6 +390,7 @@ _end = st.sampled_from([b"\n", b"\r\n", b"\r"])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_piece, min_size=1, max_size=25), st.lists(_end, min_size=1, max_size=3))
 @example(pieces=["good", "blank", "good"], ends=[b"\r", b"\n"])  # LF then a lone CR: a blank row too
+@example(pieces=["good", "latin1"], ends=[b"\r\n"])  # the re-read Windows-1252 row came back empty
 def test_every_row_number_points_at_the_row_it_came_from(tmp_path: Path, pieces: list[str],
                                                          ends: list[bytes]) -> None:
     """Provenance, not just accounting: the row number stored with a loaded or quarantined row is the
@@ -417,7 +406,7 @@ def test_every_row_number_points_at_the_row_it_came_from(tmp_path: Path, pieces:
     f.write_bytes(b"".join(r + ends[j % len(ends)] for j, r in enumerate(rows)))
     store = Store()
     counts = ingest.run(store, [f]).counts["tables"]["persons"]
-    assert _balanced(counts) and counts["read"] == sum(k != "blank" for k in pieces)
+    assert balanced(counts) and counts["read"] == sum(k != "blank" for k in pieces)
     with f.open(newline="", encoding="utf-8", errors="replace") as fh:
         shown = dict(enumerate(csv.reader(fh), start=1))
     for pid, row in store.sql("SELECT person_id, _row FROM raw_persons"):
@@ -445,7 +434,7 @@ def test_a_comma_ending_every_line_is_an_unnamed_empty_column_not_a_refused_file
 
 def test_a_zip_lying_in_a_folder_is_reported_not_passed_over(tmp_path: Path) -> None:
     """A folder holding sources.csv and export.zip loaded the sources and said nothing of the zip."""
-    _package(tmp_path / "inner", [_person("1")])
+    _package(tmp_path / "inner", [person_row("1")])
     folder = tmp_path / "delivery"
     folder.mkdir()
     _zip(tmp_path / "inner", folder / "export.zip")
@@ -461,9 +450,9 @@ def test_a_descriptor_as_windows_tools_and_frictionless_write_it_is_read(tmp_pat
     two parts of one table, a URL and a '../' path were each skipped without a word."""
     pkg = tmp_path / "pkg"
     pkg.mkdir()
-    (tmp_path / "secret.csv").write_text(_csv_text(PERSON_COLS, [_person("9")]), encoding="utf-8")
+    (tmp_path / "secret.csv").write_text(_csv_text(PERSON_COLS, [person_row("9")]), encoding="utf-8")
     for part, pid in (("persons_1.csv", "1"), ("persons_2.csv", "2")):
-        (pkg / part).write_text(_csv_text(PERSON_COLS, [_person(pid)]), encoding="utf-8")
+        (pkg / part).write_text(_csv_text(PERSON_COLS, [person_row(pid)]), encoding="utf-8")
     resources = [{"name": "persons", "path": ["persons_1.csv", "persons_2.csv"], "format": "CSV"},
                  {"name": "events", "path": "https://example.org/events.csv"},
                  {"name": "notes", "path": "../secret.csv"}]
@@ -512,7 +501,7 @@ def test_json_lines_are_staged_in_batches_with_columns_as_they_appear(tmp_path: 
     f = tmp_path / "persons.jsonl"
     with f.open("w", encoding="utf-8") as fh:
         for i in range(20_000):
-            rec = dict(zip(PERSON_COLS, _person(str(i), forename=f"Asha{i:05d}" * 8), strict=True))
+            rec = dict(zip(PERSON_COLS, person_row(str(i), forename=f"Asha{i:05d}" * 8), strict=True))
             if i == 19_999:
                 rec["aliases"], rec["phone"] = "Ash", None
                 del rec["surname"]
@@ -533,7 +522,7 @@ def test_no_break_spaces_and_tabs_around_a_value_are_not_part_of_it(tmp_path: Pa
     """'P1' + U+00A0 (a spreadsheet's no-break space) was a different person from 'P1', so the
     link to P1 pointed at a record that did not exist; a no-break space alone was an id."""
     (tmp_path / "persons.csv").write_text(_csv_text(PERSON_COLS, [
-        _person("P1\u00a0", forename="\tAsha\u202f"), _person("\u00a0")]), encoding="utf-8")
+        person_row("P1\u00a0", forename="\tAsha\u202f"), person_row("\u00a0")]), encoding="utf-8")
     (tmp_path / "links.csv").write_text(
         "source,from_type,from_id,to_type,to_id,role\nNMP,person,P1,person,P1 ,associate\n", encoding="utf-8")
     store = Store()
@@ -560,11 +549,11 @@ def test_a_row_that_is_not_utf8_is_kept_in_quarantine_as_its_bytes_read(tmp_path
 def test_files_joined_end_to_end_with_their_byte_order_marks_load_as_one(tmp_path: Path) -> None:
     """The second file's byte-order mark hid its repeated header (loaded as person 'person_id') and
     quarantined its first JSON line."""
-    part = _csv_text(PERSON_COLS, [_person("1")]).encode("utf-8-sig")
+    part = _csv_text(PERSON_COLS, [person_row("1")]).encode("utf-8-sig")
     (tmp_path / "csv").mkdir()
-    (tmp_path / "csv" / "persons.csv").write_bytes(part + _csv_text(PERSON_COLS, [_person("2")]).encode("utf-8-sig"))
+    (tmp_path / "csv" / "persons.csv").write_bytes(part + _csv_text(PERSON_COLS, [person_row("2")]).encode("utf-8-sig"))
     (tmp_path / "js").mkdir()
-    line = (json.dumps(dict(zip(PERSON_COLS, _person("3"), strict=True))) + "\n").encode("utf-8-sig")
+    line = (json.dumps(dict(zip(PERSON_COLS, person_row("3"), strict=True))) + "\n").encode("utf-8-sig")
     (tmp_path / "js" / "persons.jsonl").write_bytes(line + line.replace(b'"3"', b'"4"'))
     store = Store()
     counts = ingest.run(store, [tmp_path / "csv", tmp_path / "js"]).counts["tables"]["persons"]

@@ -170,6 +170,9 @@ def _as_recorded(path: Path, offset: int, lines: int, encoding: str) -> str:
             data = fh.read((RAW_LIMIT + 1) * 4 * lines)  # enough bytes for RAW_LIMIT characters a line
     except OSError:
         return ""
+    # DuckDB's position can fall on the line end before the row (the LF of a CRLF), as its own copy
+    # of the line can start with one: skip it, or the row reads as empty.
+    data = data.lstrip(b"\r\n")
     return clip(b"\n".join(re.split(rb"\r\n|\r|\n", data)[:lines]).decode(encoding, errors="replace"))
 
 
