@@ -15,10 +15,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clearpicture import Store, ingest, standard
+from clearpicture import Store, ingest
 from clearpicture.cli import main
-
-PERSON_COLS = standard.table("persons").names
+from ingestrows import PERSON_COLS, balanced, person_row
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
@@ -29,19 +28,8 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
-def _person(pid: str, **kw: str) -> list[str]:
-    base = {"source": "NMP", "person_id": pid, "forename": "Asha", "surname": "Khan", "date_of_birth": "2008-03-04",
-            "sex": "F"}
-    base.update(kw)
-    return [base.get(c, "") for c in PERSON_COLS]
-
-
-def _balanced(counts: dict[str, int]) -> bool:
-    return counts["read"] == counts["loaded"] + counts["quarantined"] + counts["unchanged"]
-
-
 def test_loads_clean_rows_and_reingest_changes_nothing(tmp_path: Path) -> None:
-    f = _write_csv(tmp_path / "persons.csv", PERSON_COLS, [_person(str(i)) for i in range(50)])
+    f = _write_csv(tmp_path / "persons.csv", PERSON_COLS, [person_row(str(i)) for i in range(50)])
     store = Store()
     first = ingest.run(store, [f]).counts["tables"]["persons"]
     assert first == {"read": 50, "loaded": 50, "quarantined": 0, "unchanged": 0, "invalid_values": 0}
@@ -52,9 +40,9 @@ def test_loads_clean_rows_and_reingest_changes_nothing(tmp_path: Path) -> None:
 
 def test_changed_row_replaces_old_version_kept_in_history(tmp_path: Path) -> None:
     store = Store()
-    ingest.run(store, [_write_csv(tmp_path / "persons.csv", PERSON_COLS, [_person("1"), _person("2")])])
+    ingest.run(store, [_write_csv(tmp_path / "persons.csv", PERSON_COLS, [person_row("1"), person_row("2")])])
     (tmp_path / "v2").mkdir()
-    f2 = _write_csv(tmp_path / "v2" / "persons.csv", PERSON_COLS, [_person("1", surname="Khan-Ali"), _person("2")])
+    f2 = _write_csv(tmp_path / "v2" / "persons.csv", PERSON_COLS, [person_row("1", surname="Khan-Ali"), person_row("2")])
     counts = ingest.run(store, [f2]).counts["tables"]["persons"]
     assert counts["loaded"] == 1 and counts["unchanged"] == 1
     assert store.sql("SELECT surname FROM raw_persons WHERE person_id = '1'") == [("Khan-Ali",)]
@@ -62,7 +50,7 @@ def test_changed_row_replaces_old_version_kept_in_history(tmp_path: Path) -> Non
 
 
 def test_quarantines_rows_without_identity_and_duplicates_with_line_and_reason(tmp_path: Path) -> None:
-    rows = [_person("1"), _person(""), _person("2", source=""), _person("1", forename="Other")]
+    rows = [person_row("1"), person_row(""), person_row("2", source=""), person_row("1", forename="Other")]
     f = _write_csv(tmp_path / "persons.csv", PERSON_COLS, rows)
     store = Store()
     counts = ingest.run(store, [f]).counts["tables"]["persons"]
@@ -76,7 +64,7 @@ def test_quarantines_rows_without_identity_and_duplicates_with_line_and_reason(t
 
 
 def test_invalid_values_keep_the_row_and_raw_value(tmp_path: Path) -> None:
-    rows = [_person("1", date_of_birth="2031-01-01", sex="female"), _person("2", date_of_birth="31/02/2009")]
+    rows = [person_row("1", date_of_birth="2031-01-01", sex="female"), person_row("2", date_of_birth="31/02/2009")]
     store = Store()
     counts = ingest.run(store, [_write_csv(tmp_path / "persons.csv", PERSON_COLS, rows)]).counts["tables"]["persons"]
     assert counts["loaded"] == 2 and counts["invalid_values"] == 3
@@ -88,7 +76,7 @@ def test_invalid_values_keep_the_row_and_raw_value(tmp_path: Path) -> None:
 
 def test_malformed_and_undecodable_rows_are_quarantined(tmp_path: Path) -> None:
     f = tmp_path / "persons.csv"
-    good = ",".join(_person("1"))
+    good = ",".join(person_row("1"))
     f.write_bytes(
         (",".join(PERSON_COLS) + "\n" + good + "\n" + "NMP,2,too,few\n" + good.replace(",1,", ",3,") + ",extra\n").encode()
         + b"NMP,4,J\xffo" + b"," * (len(PERSON_COLS) - 3) + b"\n"
@@ -130,7 +118,7 @@ def test_reads_zip_parquet_jsonl_and_xlsx(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    rows = [_person(str(i)) for i in range(5)]
+    rows = [person_row(str(i)) for i in range(5)]
     pkg = tmp_path / "pkg"
     pkg.mkdir()
     _write_csv(pkg / "persons.csv", PERSON_COLS, rows)
@@ -145,7 +133,7 @@ def test_reads_zip_parquet_jsonl_and_xlsx(tmp_path: Path) -> None:
     for fmt in ("parquet", "jsonl", "xlsx"):
         d = tmp_path / fmt
         d.mkdir()
-        recs = [dict(zip(PERSON_COLS, _person(f"{fmt}{i}"), strict=True)) for i in range(3)]
+        recs = [dict(zip(PERSON_COLS, person_row(f"{fmt}{i}"), strict=True)) for i in range(3)]
         if fmt == "parquet":
             pq.write_table(pa.Table.from_pylist(recs), d / "persons.parquet")
         elif fmt == "jsonl":
@@ -159,7 +147,7 @@ def test_reads_zip_parquet_jsonl_and_xlsx(tmp_path: Path) -> None:
             wb.save(d / "persons.xlsx")
         counts = ingest.run(store, [d]).counts["tables"]["persons"]
         assert counts["loaded"] == 3, fmt
-        assert _balanced(counts)
+        assert balanced(counts)
     assert store.sql("SELECT reason FROM quarantine WHERE file LIKE '%jsonl'")[0][0].startswith("not a JSON object")
 
 
@@ -177,7 +165,7 @@ def test_accounting_always_balances(tmp_path: Path, rows: list[list[str]]) -> No
     store = Store()
     for _ in range(2):  # a second ingest must balance too (everything unchanged or quarantined)
         counts = ingest.run(store, [f]).counts["tables"]["persons"]
-        assert _balanced(counts)
+        assert balanced(counts)
         assert counts["read"] >= 1
 
 
@@ -198,7 +186,7 @@ def test_killed_ingest_leaves_store_unchanged_and_rerun_completes(tmp_path: Path
     pkg = tmp_path / "pkg"
     pkg.mkdir()
     _write_csv(pkg / "sources.csv", ["source", "name", "kind"], [["NMP", "Northmoor Police", "police"]])
-    _write_csv(pkg / "persons.csv", PERSON_COLS, [_person(str(i)) for i in range(2000)])
+    _write_csv(pkg / "persons.csv", PERSON_COLS, [person_row(str(i)) for i in range(2000)])
     db = tmp_path / "w.duckdb"
     Store(db).close()
     proc = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(db), str(pkg)], capture_output=True)
@@ -213,7 +201,7 @@ def test_killed_ingest_leaves_store_unchanged_and_rerun_completes(tmp_path: Path
 def test_each_ingest_writes_one_collection_row_to_the_audit_log(tmp_path: Path) -> None:
     from clearpicture.security import verify
 
-    f = _write_csv(tmp_path / "persons.csv", PERSON_COLS, [_person("1"), _person("2")])
+    f = _write_csv(tmp_path / "persons.csv", PERSON_COLS, [person_row("1"), person_row("2")])
     store = Store()
     result = ingest.run(store, [f], justification="quarterly refresh")
     rows = store.dicts("SELECT action, what, justification FROM audit_log")
@@ -228,7 +216,7 @@ def test_nul_bytes_in_data_rows_are_data_but_in_the_header_line_refuse_the_file(
     f = tmp_path / "persons.csv"
     f.write_bytes(b"source,person_id,forename,surname\nNMP,1,Ann,Lee\nNMP,2,Bo\x00b,Lee\n")
     counts = ingest.run(Store(), [f]).counts
-    assert counts["errors"] == [] and _balanced(counts["tables"]["persons"])
+    assert counts["errors"] == [] and balanced(counts["tables"]["persons"])
     assert counts["tables"]["persons"]["read"] == 2
     f.write_bytes("source,person_id\nNMP,1\n".encode("utf-16-le"))
     counts = ingest.run(Store(), [f]).counts
