@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from clearpicture import Store, ingest
+from clearpicture import Store, ingest, standard
 from ingestrows import PERSON_COLS, balanced, person_row
 
 
@@ -571,3 +571,26 @@ def test_a_long_unreadable_row_is_cut_in_quarantine_saying_so(tmp_path: Path) ->
     ((raw,),) = store.sql("SELECT raw FROM quarantine")
     assert raw.startswith("NMP,1,xxx") and raw.endswith("more characters not kept here: see the file at this row]")
     assert "2,012 more characters" in raw  # 12,012 in all
+
+
+def test_a_code_in_other_case_is_that_code(tmp_path: Path) -> None:
+    """'f' and 'm' for sex (or 'Crime' for an event kind) were unknown codes: the typed column
+    stayed empty. They load as the code, the value as recorded kept raw; unknown codes still fail."""
+    f = tmp_path / "persons.csv"
+    f.write_text(_csv_text(PERSON_COLS, [person_row("1", sex="f"), person_row("2", sex="M"),
+                                         person_row("3", sex="female")]), encoding="utf-8")
+    store = Store()
+    counts = ingest.run(store, [f]).counts["tables"]["persons"]
+    assert counts["loaded"] == 3 and counts["invalid_values"] == 1
+    assert store.sql("SELECT person_id, sex, sex_raw FROM raw_persons ORDER BY 1") == [
+        ("1", "F", "f"), ("2", "M", "M"), ("3", None, "female")]
+    ((field, reason),) = store.sql("SELECT column_name, reason FROM field_issues")
+    assert field == "sex" and "unknown code" in reason
+
+
+def test_no_two_codes_of_a_list_differ_only_by_case() -> None:
+    """What makes reading a code in any case safe."""
+    lists = {f.codelist for t in standard.TABLE_NAMES for f in standard.table(t).fields if f.codelist}
+    for name in lists:
+        codes = standard.code_list(name)
+        assert len({c.lower() for c in codes}) == len(codes), name

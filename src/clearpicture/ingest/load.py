@@ -115,10 +115,13 @@ def typed_sql(f: Field, col: str) -> tuple[str, str]:
         )
         return f"CASE WHEN {lo} AND {hi} THEN {parsed} END", reason
     if f.codelist:
-        codes = ", ".join(_lit(x) for x in sorted(standard.code_list(f.codelist)))
+        # A code written in other case ("Crime", "f") is that code: no two codes of a list differ
+        # only by case, and refusing it would leave, say, every event kind of a file empty.
+        whens = " ".join(f"WHEN {_lit(x.lower())} THEN {_lit(x)}" for x in sorted(standard.code_list(f.codelist)))
+        canonical = f"(CASE lower({c}) {whens} END)"
         return (
-            f"CASE WHEN {c} IN ({codes}) THEN {c} END",
-            f"CASE WHEN {c} IS NOT NULL AND {c} NOT IN ({codes}) THEN 'unknown code for {f.name}' END",
+            canonical,
+            f"CASE WHEN {c} IS NOT NULL AND {canonical} IS NULL THEN 'unknown code for {f.name}' END",
         )
     if f.pattern:
         pat = _lit(f.pattern)
