@@ -16,22 +16,22 @@ from clearpicture.cli import main
 OUT = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 
 
-def _walk(cmd: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
-    out = [(path, cmd)]
+def _walk(ctx: click.Context) -> list[click.Context]:
+    """Every command's context, each a child of its group's (so it inherits -h as a help option)."""
+    out = [ctx]
+    cmd = ctx.command
     if isinstance(cmd, click.Group):
-        ctx = click.Context(cmd)
         for name in cmd.list_commands(ctx):  # a lazy group loads each command only when asked
             sub = cmd.get_command(ctx, name)
             if sub is not None:
-                out += _walk(sub, [*path, name])
+                out += _walk(click.Context(sub, info_name=name, parent=ctx, **sub.context_settings))
     return out
 
 
 def render() -> str:
     parts = ["# Command-line reference\n", "Generated from `--help` by `scripts/gen_cli_docs.py`; do not edit.\n"]
-    for path, cmd in _walk(main, ["clearpicture"]):
-        ctx = click.Context(cmd, info_name=" ".join(path))
-        parts.append(f"## `{' '.join(path)}`\n\n```\n{cmd.get_help(ctx).strip()}\n```\n")
+    for ctx in _walk(click.Context(main, info_name="clearpicture", **main.context_settings)):
+        parts.append(f"## `{ctx.command_path}`\n\n```\n{ctx.command.get_help(ctx).strip()}\n```\n")
     return "\n".join(parts)
 
 

@@ -64,3 +64,16 @@ def test_documented_command_exists_with_its_options(words: list[str], options: l
 def test_cli_reference_is_generated_from_help() -> None:
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_cli_docs.py"), "--check"], check=False)
     assert proc.returncode == 0, "docs/cli.md is out of date: run python scripts/gen_cli_docs.py"
+
+
+@pytest.mark.parametrize("words", [[], ["quality"], ["export", "network"]])
+def test_cli_reference_shows_what_help_prints(words: list[str]) -> None:
+    """The reference is the real --help text (it once listed only --help where -h works too)."""
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, [*words, "--help"], prog_name="clearpicture")
+    assert result.exit_code == 0
+    options = result.output.split("Options:", 1)[1].split("\n\n", 1)[0]
+    assert "-h, --help" in options
+    flat = " ".join  # the reference may wrap at another width
+    assert flat(options.split()) in flat((ROOT / "docs" / "cli.md").read_text().split())
