@@ -32,6 +32,7 @@ __all__ = [
     "dialect_for",
     "leaf_key",
     "leaf_sql",
+    "side_sql",
     "victims_sql",
     "working_tables_sql",
 ]
@@ -95,6 +96,16 @@ def lit(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def side_sql(link: str, event: str) -> str:
+    """SQL: the side of a case a person->event link puts the person on ('victim', 'suspect' or
+    'other'). One rule for every stage that counts victims and suspects (definitions, the profile)."""
+    return (f"CASE WHEN {link}.role = 'victim' THEN 'victim' "
+            f"WHEN {link}.role = 'subject' AND {event}.kind IN {in_list(CHILD_SUBJECT_KINDS)} THEN 'victim' "
+            f"WHEN {link}.role IN ('suspect', 'offender') THEN 'suspect' "
+            f"WHEN {link}.role = 'subject' AND {event}.kind IN {in_list(SUSPECT_SUBJECT_KINDS)} THEN 'suspect' "
+            "ELSE 'other' END")
+
+
 def in_list(values: Iterable[str]) -> str:
     items = [lit(v) for v in values]
     return "(" + ", ".join(items) + ")" if items else "(NULL)"
@@ -137,11 +148,7 @@ def working_tables_sql(linked: bool, d: Dialect = DUCKDB) -> list[tuple[str, str
     people = f"""
         SELECT l.source, l.to_id AS event_id, l.from_id AS person_id,
             coalesce(dp.person_key, l.source || '/' || l.from_id) AS person_key, dp.entity_id, l.role,
-            CASE WHEN l.role = 'victim' THEN 'victim'
-                 WHEN l.role = 'subject' AND e.kind IN {in_list(CHILD_SUBJECT_KINDS)} THEN 'victim'
-                 WHEN l.role IN ('suspect', 'offender') THEN 'suspect'
-                 WHEN l.role = 'subject' AND e.kind IN {in_list(SUSPECT_SUBJECT_KINDS)} THEN 'suspect'
-                 ELSE 'other' END AS side,
+            {side_sql("l", "e")} AS side,
             CASE WHEN {age} >= 0 THEN {age} END AS age
         FROM raw_links l
         JOIN def_events e ON e.source = l.source AND e.event_id = l.to_id

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import standard
-from ..definitions.criteria_sql import CHILD_SUBJECT_KINDS, CSE_FLAGS, SUSPECT_SUBJECT_KINDS
+from ..definitions.criteria_sql import CSE_FLAGS, in_list, side_sql
 from ..store import Store
 
 __all__ = [
@@ -30,22 +30,9 @@ CSE_DEFINITION = "cse-dfe-2017"
 CHILD_AGE = 18
 
 
-def _kinds(kinds: tuple[str, ...]) -> str:
-    return ", ".join(f"'{k}'" for k in kinds)
-
-
 def _flagged(alias: str) -> str:
     """SQL: the record carries a CSE flag (CSE or GBCSE), as the definitions stage reads flags."""
-    return f"list_has_any(string_split(coalesce({alias}.flags, ''), '|'), [{_kinds(CSE_FLAGS)}])"
-
-
-#: Which links put a person on each side of a case: the definitions stage's own rule, so the
-#: profile's victims and suspects are the people the scale table counts.
-SIDES = {
-    "victim": f"(l.role = 'victim' OR (l.role = 'subject' AND e.kind IN ({_kinds(CHILD_SUBJECT_KINDS)})))",
-    "suspect": f"(l.role IN ('suspect', 'offender') OR (l.role = 'subject' AND e.kind IN "
-               f"({_kinds(SUSPECT_SUBJECT_KINDS)})))",
-}
+    return f"list_has_any(string_split(coalesce({alias}.flags, ''), '|'), [{in_list(CSE_FLAGS)[1:-1]}])"
 
 
 def _child_sexual_codes() -> str:
@@ -117,7 +104,7 @@ def _people_sql(store: Store, side: str) -> str:
         FROM ({scope_sql(store)}) s
         JOIN raw_events e ON e.source = s.source AND e.event_id = s.event_id
         JOIN raw_links l ON l.source = e.source AND l.to_type = 'event' AND l.to_id = e.event_id
-             AND l.from_type = 'person' AND {SIDES[side]}
+             AND l.from_type = 'person' AND {side_sql('l', 'e')} = '{side}'
         JOIN raw_persons p ON p.source = l.source AND p.person_id = l.from_id
         {_entity_join(store, 'p')}
         WHERE TRUE {child}"""
