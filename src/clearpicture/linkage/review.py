@@ -10,6 +10,7 @@ evidence. This module must not run the model; it reads what the last run stored.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,12 +76,20 @@ def latest_decisions(store: Store) -> list[tuple[str, str, str]]:
     return [(str(a), str(b), str(d)) for a, b, d in rows]
 
 
-def review_queue(store: Store, limit: int | None = None) -> list[dict[str, Any]]:
-    """The uncertain pairs awaiting a decision, strongest first."""
+def review_queue(store: Store, limit: int | None = None,
+                 sources: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """The uncertain pairs awaiting a decision, strongest first; with ``sources``, only pairs whose
+    two records both come from those sources (an analyst's scope, applied before the limit so other
+    sources' stronger pairs do not crowd theirs out)."""
     if not store.has_table("entity_review"):
         return []
-    q = "SELECT * FROM entity_review ORDER BY match_weight DESC, source_l, person_id_l, source_r, person_id_r"
-    return store.dicts(q + (f" LIMIT {int(limit)}" if limit else ""))
+    where, params = "", list(sources or [])
+    if sources is not None:
+        marks = ", ".join("?" for _ in params) or "NULL"
+        where = f" WHERE source_l IN ({marks}) AND source_r IN ({marks})"
+        params = params + params
+    q = f"SELECT * FROM entity_review{where} ORDER BY match_weight DESC, source_l, person_id_l, source_r, person_id_r"
+    return store.dicts(q + (f" LIMIT {int(limit)}" if limit else ""), params)
 
 
 def explain_pair(store: Store, a: Record, b: Record) -> dict[str, Any]:

@@ -54,10 +54,12 @@ def review(request: Request, session: SessionDep, db: DbDep, purpose: PurposeDep
     if purpose is None:
         return render(request, "dash/purpose.html", {"what": "the linkage review queue", "page": "review"},
                       session=session)
-    with db.reading() as store:  # scope first, then the first 200: others' pairs must not crowd out the analyst's
-        pairs = [p for p in review_queue(store)
+    # Scope first (in the query), then the first 200: others' pairs must not crowd out the analyst's.
+    scope = None if allowed(actor, "review_merge", Resource("person")) else actor.sources
+    with db.reading() as store:
+        pairs = [p for p in review_queue(store, limit=200, sources=scope)
                  if allowed(session.actor, "review_merge", Resource("person", p["source_l"], p["person_id_l"]))
-                 and allowed(session.actor, "review_merge", Resource("person", p["source_r"], p["person_id_r"]))][:200]
+                 and allowed(session.actor, "review_merge", Resource("person", p["source_r"], p["person_id_r"]))]
     _log(db, session, {"view": "review_queue",
                        "persons": sorted({(p[f"source_{s}"], p[f"person_id_{s}"]) for p in pairs for s in "lr"})},
          purpose, True)
